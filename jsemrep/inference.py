@@ -1,0 +1,44 @@
+"""Encoding and decoding whole arrays with a trained VAE, in jitted chunks."""
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jsemrep import data
+from jsemrep import models
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _encode(model, params, images):
+  mu, _ = model.apply({'params': params}, data.to_float(images), method=models.VAE.encode)
+  return mu
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _decode(model, params, z):
+  return model.apply({'params': params}, z, method=models.VAE.decode)
+
+
+def _chunked(fn, array, chunk):
+  return np.concatenate([np.asarray(fn(array[i:i + chunk])) for i in range(0, len(array), chunk)])
+
+
+def encode(model, params, images, chunk=1000):
+  """uint8 images (N, H, W, C) -> latent means (N, d)."""
+  return _chunked(functools.partial(_encode, model, params), images, chunk)
+
+
+def decode(model, params, z, chunk=1000):
+  """Latents (..., d) -> decoder outputs (..., H, W, C); images are clip(out, 0, 1)
+  for l1/l2 models and sigmoid(out) for bce."""
+  flat = z.reshape(-1, z.shape[-1])
+  out = _chunked(functools.partial(_decode, model, params), flat, chunk)
+  return out.reshape(*z.shape[:-1], *out.shape[1:])
+
+
+def to_images(decoded, reconstruction):
+  if reconstruction == 'bce':
+    return 1.0 / (1.0 + np.exp(-decoded))
+  return np.clip(decoded, 0.0, 1.0)

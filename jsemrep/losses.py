@@ -1,0 +1,92 @@
+"""Loss terms as pure functions of model outputs and batch labels."""
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from jsemrep import sphere
+
+NEIGHBORS = ('ordinal', 'adjacent', 'all')
+RECONSTRUCTIONS = ('l1', 'l2', 'bce')
+
+
+def reconstruction(decoded, x, kind='l1'):
+  """Mean per-pixel error between the decoder output and the image in [0, 1].
+
+  For `bce` the decoder output is read as logits.
+  """
+  if kind == 'l1':
+    return jnp.mean(jnp.abs(decoded - x))
+  if kind == 'l2':
+    return jnp.mean(jnp.square(decoded - x))
+  if kind == 'bce':
+    return jnp.mean(optax.sigmoid_binary_cross_entropy(decoded, x))
+  raise ValueError(f'reconstruction kind must be one of {RECONSTRUCTIONS}, got {kind!r}')
+
+
+def kl_divergence(mu, logvar):
+  """mean_i KL(N(mu_i, sigma_i^2) || N(0, I)), summed over latent dimensions."""
+  kl = 0.5 * jnp.sum(jnp.exp(logvar) + jnp.square(mu) - 1.0 - logvar, axis=-1)
+  return jnp.mean(kl)
+
+
+def _neighbor_masks(labels, anchor, neighbor):
+  """Masks over the batch for one anchor: who may be a positive, and for a
+  given positive's class distance, who may be a negative."""
+  dist = jnp.abs(labels - labels[anchor])
+  not_self = jnp.arange(labels.shape[0]) != anchor
+  if neighbor == 'ordinal':
+    positive = not_self & (dist < jnp.max(dist))
+    negative = lambda pos_dist: dist > pos_dist
+  elif neighbor == 'adjacent':
+    positive = not_self & (dist == 0) & jnp.any(dist == 1)
+    negative = lambda pos_dist: dist == 1
+  elif neighbor == 'all':
+    positive = not_self & (dist == 0) & jnp.any(dist > 0)
+    negative = lambda pos_dist: dist > 0
+  else:
+    raise ValueError(f'atn.neighbor must be one of {NEIGHBORS}, got {neighbor!r}')
+  return dist, positive, negative
+
+
+def _random_member(key, mask):
+  """A uniformly random index where mask is True (any index if none is)."""
+  scores = jnp.where(mask, jax.random.uniform(key, mask.shape), -1.0)
+  return jnp.argmax(scores)
+
+
+def _anchor_triplet(labels, anchor, key, neighbor):
+  dist, positive, negative = _neighbor_masks(labels, anchor, neighbor)
+  key_p, key_n = jax.random.split(key)
+  p = _random_member(key_p, positive)
+  n_mask = negative(dist[p])
+  n = _random_member(key_n, n_mask)
+  valid = jnp.any(positive) & n_mask[n]
+  return anchor, p, n, valid
+
+
+def triplet_indices(labels, key, neighbor='ordinal', per_anchor=1):
+  """Random (anchor, positive, negative, valid) index arrays built from labels.
+
+  Each example anchors `per_anchor` triplets. Returns four arrays of shape
+  (batch * per_anchor,); `valid` is False where the batch holds no triplet for
+  that anchor under the neighbour rule.
+  """
+  batch = labels.shape[0]
+  anchors = jnp.tile(jnp.arange(batch), per_anchor)
+  keys = jax.random.split(key, anchors.shape[0])
+  one = functools.partial(_anchor_triplet, labels, neighbor=neighbor)
+  return jax.vmap(one)(anchors, keys)
+
+
+def angular_triplet_neighbor(z, labels, key, margin, neighbor='ordinal', per_anchor=1):
+  """ATNL: mean over valid triplets of max(angle(a, p) - angle(a, n) + m, 0).
+
+  A batch with no valid triplet gives 0.
+  """
+  a, p, n, valid = triplet_indices(labels, key, neighbor, per_anchor)
+  angle = jax.vmap(sphere.angle)
+  hinge = jax.nn.relu(angle(z[a], z[p]) - angle(z[a], z[n]) + margin)
+  return jnp.sum(jnp.where(valid, hinge, 0.0)) / jnp.maximum(jnp.sum(valid), 1)

@@ -1,0 +1,126 @@
+"""Geometry of the unit sphere: angles, lerp, slerp and semantic paths.
+
+Every function is written for one vector pair and one interpolation step; the
+`*_batch` forms vmap them over pairs x steps. Angles use the half-chord formula
+2*atan2(|u - v|, |u + v|) with a safe norm, so values and gradients stay finite
+(and accurate) for identical and antipodal vectors, where arccos(u.v) has an
+infinite derivative.
+"""
+
+import functools
+
+import jax
+import jax.numpy as jnp
+
+EPS = 1e-12
+
+
+def safe_norm(v, axis=-1, keepdims=False):
+  """Euclidean norm whose gradient is 0 (not NaN) at the zero vector."""
+  sq = jnp.sum(v * v, axis=axis, keepdims=keepdims)
+  nonzero = sq > EPS
+  return jnp.where(nonzero, jnp.sqrt(jnp.where(nonzero, sq, 1.0)), 0.0)
+
+
+def normalize(v, axis=-1):
+  """v / |v|; the zero vector stays zero."""
+  return v / jnp.maximum(safe_norm(v, axis=axis, keepdims=True), EPS)
+
+
+def angle(u, v):
+  """Angle in [0, pi] between the directions of u and v."""
+  u, v = normalize(u), normalize(v)
+  return 2.0 * jnp.arctan2(safe_norm(u - v), safe_norm(u + v))
+
+
+def lerp(z1, z2, t):
+  return (1.0 - t) * z1 + t * z2
+
+
+def _orthogonal_unit(u):
+  """A unit vector orthogonal to unit u (a tangent for antipodal pairs)."""
+  e = jax.nn.one_hot(jnp.argmin(jnp.abs(u)), u.shape[-1], dtype=u.dtype)
+  return normalize(e - jnp.dot(e, u) * u)
+
+
+def slerp(z1, z2, t):
+  """Spherical interpolation of directions, linear interpolation of norms.
+
+  For unit inputs this is Shoemake's slerp, sin((1-t)w)/sin(w) z1 +
+  sin(tw)/sin(w) z2, written as the geodesic cos(tw) u1 + sin(tw) tangent so it
+  is exact as w -> 0 and defined at w = pi (any orthogonal tangent is taken).
+  For latent codes of other norms the radius is lerped, so the path decodes
+  with codes of the magnitude the decoder was trained on.
+  """
+  r1, r2 = safe_norm(z1), safe_norm(z2)
+  u1, u2 = normalize(z1), normalize(z2)
+  w = angle(u1, u2)
+  tangent = u2 - jnp.dot(u1, u2) * u1
+  has_tangent = safe_norm(tangent) > 1e-6
+  tangent = jnp.where(has_tangent, normalize(tangent),
+                      jnp.where(w > 1.0, _orthogonal_unit(u1), 0.0))
+  direction = jnp.cos(t * w) * u1 + jnp.sin(t * w) * tangent
+  return lerp(r1, r2, t) * direction
+
+
+INTERPOLATIONS = {'lerp': lerp, 'slerp': slerp}
+
+
+def direct_path(z1, z2, t, interp='slerp'):
+  """The code at position t in [0, 1] of one interpolation from z1 to z2."""
+  return INTERPOLATIONS[interp](z1, z2, t)
+
+
+def semantic_path(z1, z2, y1, y2, prototypes, t, interp='slerp'):
+  """Piecewise interpolation from z1 (class y1) to z2 (class y2) through the
+  prototypes of the classes strictly between them, in order.
+
+  prototypes: (num_classes, d) unit directions. Each waypoint is scaled to the
+  radius lerped between |z1| and |z2| at its position, so only the direction
+  follows the prototypes. Shapes are static, so the function vmaps over pairs
+  with different class distances.
+  """
+  steps = jnp.abs(y2 - y1)
+  sign = jnp.sign(y2 - y1)
+  r1, r2 = safe_norm(z1), safe_norm(z2)
+
+  def waypoint(k):
+    radius = lerp(r1, r2, k / jnp.maximum(steps, 1))
+    proto = prototypes[jnp.clip(y1 + sign * k, 0, prototypes.shape[0] - 1)]
+    inner = radius * normalize(proto)
+    return jnp.where(k <= 0, z1, jnp.where(k >= steps, z2, inner))
+
+  position = t * steps
+  k = jnp.clip(jnp.floor(position), 0, jnp.maximum(steps - 1, 0)).astype(y1.dtype)
+  local_t = jnp.where(steps > 0, position - k, t)
+  return INTERPOLATIONS[interp](waypoint(k), waypoint(k + 1), local_t)
+
+
+def path_ts(num_steps):
+  return jnp.linspace(0.0, 1.0, num_steps)
+
+
+def direct_paths_batch(z1, z2, ts, interp='slerp'):
+  """(P, d), (P, d), (S,) -> (P, S, d)."""
+  path = functools.partial(direct_path, interp=interp)
+  per_step = jax.vmap(path, in_axes=(None, None, 0))
+  return jax.vmap(per_step, in_axes=(0, 0, None))(z1, z2, ts)
+
+
+def semantic_paths_batch(z1, z2, y1, y2, prototypes, ts, interp='slerp'):
+  """(P, d), (P, d), (P,), (P,), (K, d), (S,) -> (P, S, d)."""
+  path = functools.partial(semantic_path, interp=interp)
+  per_step = jax.vmap(path, in_axes=(None, None, None, None, None, 0))
+  per_pair = jax.vmap(per_step, in_axes=(0, 0, 0, 0, None, None))
+  return per_pair(z1, z2, y1, y2, prototypes, ts)
+
+
+def spherical_mean(v, axis=0):
+  """Normalised mean direction of the vectors along `axis` (extrinsic mean)."""
+  return normalize(jnp.mean(normalize(v), axis=axis))
+
+
+def class_prototypes(z, labels, num_classes):
+  """(N, d), (N,) -> (num_classes, d): each class's spherical mean direction."""
+  onehot = jax.nn.one_hot(labels, num_classes, dtype=z.dtype)
+  return normalize(onehot.T @ normalize(z))

@@ -1,0 +1,115 @@
+import os
+
+import jax.numpy as jnp
+import numpy as np
+from PIL import Image
+import pytest
+
+from jsemrep import data
+from jsemrep.data import builders
+from jsemrep.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx, write_idx
+from tests.conftest import digit_like_images
+
+
+def write_mnist_dir(directory, n_train=30, n_test=10):
+  directory.mkdir(parents=True, exist_ok=True)
+  for split, n in (('train', n_train), ('t10k', n_test)):
+    labels = np.arange(n) % 10
+    write_idx(directory / f'{split}-images-idx3-ubyte.gz', digit_like_images(labels))
+    write_idx(directory / f'{split}-labels-idx1-ubyte.gz', labels)
+  return directory
+
+
+def test_idx_round_trip_and_wrong_magic(tmp_path):
+  images = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+  write_idx(tmp_path / 'x-idx3-ubyte', images)
+  np.testing.assert_array_equal(read_idx(tmp_path / 'x-idx3-ubyte', IMAGES_MAGIC), images)
+  with pytest.raises(ValueError, match=r'x-idx3-ubyte: not an IDX label file: magic number '
+                                       r'2051, expected 2049'):
+    read_idx(tmp_path / 'x-idx3-ubyte', LABELS_MAGIC)
+
+
+@pytest.mark.parametrize('name', ['mnist', 'fashion_mnist'])
+def test_idx_builders_from_a_manual_directory(tmp_path, name):
+  manual = write_mnist_dir(tmp_path / 'manual')
+  train = data.load(name, 'train', tmp_path / 'data', manual)
+  test = data.load(name, 'test', tmp_path / 'data', manual)
+  assert train['image'].shape == (30, 32, 32, 1) and train['image'].dtype == np.uint8
+  assert test['image'].shape == (10, 32, 32, 1)
+  assert sorted(train['label'].tolist()) == sorted((np.arange(30) % 10).tolist())
+
+
+def test_idx_builder_with_wrong_magic_names_the_file_and_writes_nothing(tmp_path):
+  manual = write_mnist_dir(tmp_path / 'manual')
+  write_idx(manual / 'train-labels-idx1-ubyte.gz', np.zeros((30, 2), np.uint8))
+  with pytest.raises(ValueError, match=r'train-labels-idx1-ubyte.gz: not an IDX label file'):
+    data.load('mnist', 'train', tmp_path / 'data', manual)
+  assert not (tmp_path / 'data' / 'mnist' / '1.0.0').exists()
+  assert not any('incomplete' in p for _, dirs, _ in os.walk(tmp_path / 'data') for p in dirs)
+
+
+def test_missing_manual_directory_names_the_directory(tmp_path):
+  missing = tmp_path / 'nowhere'
+  with pytest.raises(FileNotFoundError, match=f'manual directory .*nowhere.* does not exist'):
+    data.load('mnist', 'train', tmp_path / 'data', missing)
+  with pytest.raises(FileNotFoundError, match='nowhere'):
+    data.load('multi_pie', 'train', tmp_path / 'data', missing)
+  assert not (tmp_path / 'data' / 'mnist' / '1.0.0').exists()
+
+
+def test_unknown_dataset():
+  with pytest.raises(ValueError, match="unknown dataset 'cifar'"):
+    data.load('cifar', 'train')
+
+
+def test_mnist5k_split_is_stratified_and_deterministic(mnist5k_dir, data_dir):
+  train = data.load('mnist5k', 'train', data_dir, mnist5k_dir)
+  test = data.load('mnist5k', 'test', data_dir, mnist5k_dir)
+  assert train['image'].shape == (160, 32, 32, 1) and test['image'].shape == (40, 32, 32, 1)
+  np.testing.assert_array_equal(np.bincount(train['label']), [16] * 10)
+  np.testing.assert_array_equal(np.bincount(test['label']), [4] * 10)
+  again = builders.stratified_split(np.repeat(np.arange(10), 20), 0.2)
+  np.testing.assert_array_equal(again[1], builders.stratified_split(np.repeat(np.arange(10), 20), 0.2)[1])
+
+
+def test_mnist5k_default_source_is_mlxtends_file():
+  images, labels = builders.read_mnist5k(builders.mnist5k_source())
+  assert images.shape == (5000, 28, 28)
+  np.testing.assert_array_equal(np.bincount(labels), [500] * 10)
+
+
+def test_rotated_mnist5k_labels_are_the_rotation_order(mnist5k_dir, tmp_path):
+  train = data.load('rotated_mnist5k', 'train', tmp_path, mnist5k_dir)
+  assert train['image'].shape == (7 * 160, 32, 32, 1)
+  np.testing.assert_array_equal(np.bincount(train['label']), [160] * 7)
+
+
+def test_lines_render_and_label():
+  image = builders.render_line(0.0)
+  assert image[16, 16 + 10] > 200 and image[16 + 10, 16] == 0   # pointing right, nothing below
+  assert builders.render_line(np.pi / 2)[16 - 10, 16] > 200      # pointing up
+  assert int(image.sum()) == pytest.approx(255 * 15 * 2, rel=0.2)     # a 15-px line 2 px wide
+  assert [builders.line_label(t) for t in (0.0, 0.7, np.pi, 2 * np.pi - 1e-6)] == [0, 1, 5, 9]
+
+
+def test_multi_pie_from_viewpoint_folders(tmp_path):
+  manual = tmp_path / 'pie'
+  rng = np.random.default_rng(0)
+  for view in ('30', '-30', '0', '-15'):
+    (manual / view).mkdir(parents=True)
+    for i in range(5):
+      Image.fromarray(rng.integers(0, 255, (20, 24, 3), dtype=np.uint8)).save(manual / view / f'{i}.png')
+  train = data.load('multi_pie', 'train', tmp_path / 'data', manual)
+  test = data.load('multi_pie', 'test', tmp_path / 'data', manual)
+  assert train['image'].shape == (16, 64, 64, 3) and test['image'].shape == (4, 64, 64, 3)
+  assert [p.name for p in builders.viewpoint_folders(manual)] == ['-30', '-15', '0', '30']
+
+
+def test_batch_indices_are_a_fresh_permutation_per_epoch():
+  n, b = 10, 3
+  epoch0 = np.concatenate([data.batch_indices(0, s, n, b) for s in range(3)])
+  epoch1 = np.concatenate([data.batch_indices(0, s, n, b) for s in range(3, 6)])
+  assert len(set(epoch0.tolist())) == 9 and len(set(epoch1.tolist())) == 9
+  assert not np.array_equal(epoch0, epoch1)
+  np.testing.assert_array_equal(data.batch_indices(0, 4, n, b), data.batch_indices(0, jnp.int32(4), n, b))
+  assert not np.array_equal(data.batch_indices(1, 0, n, b), data.batch_indices(0, 0, n, b))

@@ -1,0 +1,49 @@
+"""4 simulated CPU devices compute the same update as 1 device for the same global batch."""
+
+import functools
+
+import jax
+import numpy as np
+
+from jsemrep import methods
+from jsemrep import models
+from jsemrep import parallel
+from train import train
+
+
+def run_steps(config, dataset, num_devices, steps):
+  mesh = parallel.make_mesh(num_devices)
+  state = parallel.replicate(methods.init_state(config, jax.random.PRNGKey(0)), mesh)
+  step = parallel.data_parallel(functools.partial(
+      train.train_step, config=config, model=models.vae_from_config(config),
+      txs=methods.optimizers(config)), mesh)
+  dataset = parallel.replicate(dataset, mesh)
+  for _ in range(steps):
+    state, metrics = step(state, dataset)
+  return jax.device_get(state), jax.device_get(metrics)
+
+
+def test_four_devices_equal_one_device(make_config):
+  assert jax.device_count() >= 4
+  config = make_config()
+  rng = np.random.default_rng(0)
+  dataset = {'image': rng.integers(0, 256, (64, 32, 32, 1), dtype=np.uint8),
+             'label': rng.integers(0, 10, (64,)).astype(np.int32)}
+  one, metrics_one = run_steps(config, dataset, 1, 3)
+  four, metrics_four = run_steps(config, dataset, 4, 3)
+  assert int(four.step) == 3
+  assert metrics_one['atn'] > 0
+  for key in metrics_one:
+    np.testing.assert_allclose(metrics_four[key], metrics_one[key], rtol=1e-4, atol=1e-6)
+  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6),
+               one.params, four.params)
+
+
+def test_batch_size_must_divide_over_devices():
+  mesh = parallel.make_mesh(4)
+  try:
+    parallel.check_batch_size(18, mesh)
+  except ValueError as e:
+    assert str(e) == 'batch_size 18 is not divisible by the 4 devices of the data mesh'
+  else:
+    raise AssertionError('no error for batch 18 on 4 devices')

@@ -1,0 +1,40 @@
+"""Defaults shared by every config: the paper's MNIST settings for the atnl method."""
+
+import ml_collections
+
+
+def get_config():
+  config = ml_collections.ConfigDict()
+  config.method = 'atnl'
+  config.seed = 0
+
+  config.data = ml_collections.ConfigDict()
+  config.data.name = 'mnist5k'
+  config.data.data_dir = ''      # '' -> $JSEMREP_DATA_DIR or ~/.cache/jsemrep/datasets
+  config.data.manual_dir = ''    # '' -> the dataset's default source
+  config.data.num_classes = 10   # filled in from the data at training time
+
+  config.model = ml_collections.ConfigDict()
+  config.model.image_shape = (32, 32, 1)  # filled in from the data at training time
+  config.model.latent_dim = 64
+  config.model.channels = (32, 64, 128)
+  config.model.hidden = (512, 256)
+  config.model.upsampling = 'subpixel'
+
+  config.loss = ml_collections.ConfigDict()
+  config.loss.reconstruction = 'l1'
+  config.loss.weights = ml_collections.ConfigDict({'rec': 10.0, 'kl': 1e-4, 'atn': 1.0})
+
+  config.atn = ml_collections.ConfigDict()
+  config.atn.margin = 1.2
+  config.atn.neighbor = 'ordinal'
+  config.atn.triplets_per_anchor = 4
+
+  config.batch_size = 256
+  config.learning_rate = 1e-3
+  config.num_steps = 2000
+  config.num_devices = 0          # 0 -> every visible device
+  config.log_every = 50
+  config.checkpoint_every = 500
+  config.keep_checkpoints = 3
+  return config

@@ -1,0 +1,116 @@
+"""The training program: a jitted, data-parallel step and the loop around it."""
+
+import functools
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jsemrep import checkpoint
+from jsemrep import data
+from jsemrep import methods
+from jsemrep import models
+from jsemrep import parallel
+from train import writer as writer_lib
+
+
+def train_step(state, dataset, *, config, model, txs):
+  """One optimisation step, written for one device of the `data` mesh.
+
+  The global batch is drawn from the device-resident dataset by `batch_indices`
+  (a pure function of seed and step); this device takes its slice, and the
+  reparameterisation noise of an example depends only on its place in the global
+  batch, so any number of devices computes the same update.
+  """
+  num_examples = dataset['image'].shape[0]
+  indices_all = data.batch_indices(config.seed, state.step, num_examples, config.batch_size)
+  start, size = parallel.local_slice(config.batch_size)
+  indices = jax.lax.dynamic_slice(indices_all, (start,), (size,))
+  batch = {'image': data.to_float(dataset['image'][indices]),
+           'label': dataset['label'][indices],
+           'label_all': dataset['label'][indices_all]}
+  noise_key, loss_key = jax.random.split(
+      jax.random.fold_in(jax.random.PRNGKey(config.seed), state.step))
+  noise = jax.vmap(lambda i: jax.random.normal(jax.random.fold_in(noise_key, i),
+                                               (config.model.latent_dim,)))(start + jnp.arange(size))
+  terms = methods.terms(config)
+
+  def loss_fn(params):
+    outputs = model.apply({'params': params}, batch['image'], noise)
+    outputs['z_all'] = jax.lax.all_gather(outputs['z'], parallel.DATA_AXIS, tiled=True)
+    values = {name: fn(outputs, batch, jax.random.fold_in(loss_key, i), config)
+              for i, (name, (fn, _)) in enumerate(sorted(terms.items()))}
+    total = sum(terms[name][1] * value for name, value in values.items())
+    return total, values
+
+  (total, values), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params['vae'])
+  grads = jax.lax.pmean(grads, parallel.DATA_AXIS)
+  updates, opt_state = txs['vae'].update(grads, state.opt_state['vae'], state.params['vae'])
+  params = dict(state.params, vae=jax.tree.map(jnp.add, state.params['vae'], updates))
+  metrics = jax.lax.pmean({'loss': total, **values}, parallel.DATA_AXIS)
+  new_state = state.replace(step=state.step + 1, params=params,
+                            opt_state=dict(state.opt_state, vae=opt_state))
+  return new_state, metrics
+
+
+def complete_config(config, train):
+  """Fills in what the data decides (image shape, classes) so that the stored
+  config alone rebuilds the model."""
+  config = config.copy_and_resolve_references()
+  config.model.image_shape = tuple(int(d) for d in train['image'].shape[1:])
+  config.data.num_classes = data.num_classes(train['label'])
+  return config
+
+
+def load_train_data(config):
+  return data.load(config.data.name, 'train', config.data.data_dir or None,
+                   config.data.manual_dir or None)
+
+
+def train_and_evaluate(config, workdir):
+  """Trains config.num_steps steps, resuming from the latest checkpoint in workdir."""
+  train = load_train_data(config)
+  config = complete_config(config, train)
+  mesh = parallel.make_mesh(config.num_devices or None)
+  parallel.check_batch_size(config.batch_size, mesh)
+  if config.batch_size > len(train['label']):
+    raise ValueError(f'batch_size {config.batch_size} exceeds the {len(train["label"])} '
+                     f'training examples of {config.data.name}')
+  dataset = parallel.replicate({'image': train['image'], 'label': train['label']}, mesh)
+
+  mngr = checkpoint.manager(workdir, config.keep_checkpoints)
+  state = methods.init_state(config, jax.random.PRNGKey(config.seed))
+  if mngr.latest_step() is not None:
+    state = checkpoint.restore_state(mngr, state, workdir=workdir)
+    print(f'resuming from step {int(state.step)} in {workdir}', flush=True)
+  state = parallel.replicate(state, mesh)
+  step = int(jax.device_get(state.step))
+
+  model = models.vae_from_config(config)
+  step_fn = parallel.data_parallel(
+      functools.partial(train_step, config=config, model=model, txs=methods.optimizers(config)),
+      mesh)
+  writer = writer_lib.MetricsWriter(workdir, config.num_steps, config.batch_size, step)
+  print(f'training {config.method} on {config.data.name} ({len(train["label"])} examples) '
+        f'on {mesh.shape[parallel.DATA_AXIS]} device(s), steps {step}..{config.num_steps}',
+        flush=True)
+  try:
+    while step < config.num_steps:
+      state, metrics = step_fn(state, dataset)
+      step += 1
+      if step % config.log_every == 0 or step == config.num_steps:
+        writer.write(step, jax.device_get(metrics))
+      if step % config.checkpoint_every == 0 or step == config.num_steps:
+        checkpoint.save(mngr, state, config)
+  except KeyboardInterrupt:
+    print(f'interrupted: saving step {step} to resume from', flush=True)
+    checkpoint.save(mngr, state, config)
+    raise
+  finally:
+    mngr.wait_until_finished()
+    mngr.close()
+    writer.close()
+  if not np.isfinite(float(jax.device_get(metrics['loss'])) if step else 0.0):
+    raise FloatingPointError(f'training diverged: final loss is not finite (see {workdir}/metrics.jsonl)')
+  return state
