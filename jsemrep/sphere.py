@@ -43,6 +43,23 @@ def _orthogonal_unit(u):
   return normalize(e - jnp.dot(e, u) * u)
 
 
+def _slerp_frame(z1, z2):
+  """Per-pair quantities of slerp: radii, start direction, unit tangent, angle."""
+  r1, r2 = safe_norm(z1), safe_norm(z2)
+  u1, u2 = normalize(z1), normalize(z2)
+  w = angle(u1, u2)
+  tangent = u2 - jnp.dot(u1, u2) * u1
+  has_tangent = safe_norm(tangent) > 1e-6
+  tangent = jnp.where(has_tangent, normalize(tangent),
+                      jnp.where(w > 1.0, _orthogonal_unit(u1), 0.0))
+  return r1, r2, u1, tangent, w
+
+
+def _slerp_at(frame, t):
+  r1, r2, u1, tangent, w = frame
+  return lerp(r1, r2, t) * (jnp.cos(t * w) * u1 + jnp.sin(t * w) * tangent)
+
+
 def slerp(z1, z2, t):
   """Spherical interpolation of directions, linear interpolation of norms.
 
@@ -52,15 +69,13 @@ def slerp(z1, z2, t):
   For latent codes of other norms the radius is lerped, so the path decodes
   with codes of the magnitude the decoder was trained on.
   """
-  r1, r2 = safe_norm(z1), safe_norm(z2)
-  u1, u2 = normalize(z1), normalize(z2)
-  w = angle(u1, u2)
-  tangent = u2 - jnp.dot(u1, u2) * u1
-  has_tangent = safe_norm(tangent) > 1e-6
-  tangent = jnp.where(has_tangent, normalize(tangent),
-                      jnp.where(w > 1.0, _orthogonal_unit(u1), 0.0))
-  direction = jnp.cos(t * w) * u1 + jnp.sin(t * w) * tangent
-  return lerp(r1, r2, t) * direction
+  return _slerp_at(_slerp_frame(z1, z2), t)
+
+
+def slerp_path(z1, z2, ts):
+  """slerp at every t of ts, (S,) -> (S, d); the per-pair frame is computed once."""
+  frame = _slerp_frame(z1, z2)
+  return jax.vmap(lambda t: _slerp_at(frame, t))(ts)
 
 
 INTERPOLATIONS = {'lerp': lerp, 'slerp': slerp}
@@ -102,9 +117,11 @@ def path_ts(num_steps):
 
 def direct_paths_batch(z1, z2, ts, interp='slerp'):
   """(P, d), (P, d), (S,) -> (P, S, d)."""
-  path = functools.partial(direct_path, interp=interp)
-  per_step = jax.vmap(path, in_axes=(None, None, 0))
-  return jax.vmap(per_step, in_axes=(0, 0, None))(z1, z2, ts)
+  if interp == 'slerp':
+    per_pair = slerp_path
+  else:
+    per_pair = jax.vmap(functools.partial(direct_path, interp=interp), in_axes=(None, None, 0))
+  return jax.vmap(per_pair, in_axes=(0, 0, None))(z1, z2, ts)
 
 
 def semantic_paths_batch(z1, z2, y1, y2, prototypes, ts, interp='slerp'):
