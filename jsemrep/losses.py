@@ -90,3 +90,53 @@ def angular_triplet_neighbor(z, labels, key, margin, neighbor='ordinal', per_anc
   angle = jax.vmap(sphere.angle)
   hinge = jax.nn.relu(angle(z[a], z[p]) - angle(z[a], z[n]) + margin)
   return jnp.sum(jnp.where(valid, hinge, 0.0)) / jnp.maximum(jnp.sum(valid), 1)
+
+
+def gan_discriminator(real_logits, fake_logits):
+  """Binary cross-entropy of a discriminator: real -> 1, fake -> 0."""
+  return jnp.mean(jax.nn.softplus(-real_logits)) + jnp.mean(jax.nn.softplus(fake_logits))
+
+
+def gan_generator(fake_logits):
+  """Non-saturating generator loss: -log D(fake)."""
+  return jnp.mean(jax.nn.softplus(-fake_logits))
+
+
+def acai_critic(alpha_pred, alpha, blend_pred):
+  """ACAI critic (Berthelot et al. 2019): regress the mixing coefficient alpha from
+  decoded interpolants, and predict 0 for blends of real inputs and reconstructions."""
+  return jnp.mean(jnp.square(alpha_pred - alpha)) + jnp.mean(jnp.square(blend_pred))
+
+
+def acai_autoencoder(alpha_pred):
+  """The autoencoder's ACAI term: make interpolants look un-mixed (critic output 0)."""
+  return jnp.mean(jnp.square(alpha_pred))
+
+
+def _semi_hard_triplet(sq_dist, labels, anchor, key, margin):
+  """One FaceNet triplet for `anchor`: a random positive, then the semi-hard
+  negative (the nearest negative farther than the positive, within the margin
+  or not), falling back to the farthest negative when none is farther."""
+  same = labels == labels[anchor]
+  positive = same & (jnp.arange(labels.shape[0]) != anchor)
+  p = _random_member(key, positive)
+  d_ap, d_an = sq_dist[anchor, p], sq_dist[anchor]
+  negative = ~same
+  farther = negative & (d_an > d_ap)
+  semi_hard = jnp.argmin(jnp.where(farther, d_an, jnp.inf))
+  easiest = jnp.argmax(jnp.where(negative, d_an, -jnp.inf))
+  n = jnp.where(jnp.any(farther), semi_hard, easiest)
+  valid = jnp.any(positive) & jnp.any(negative)
+  return jnp.where(valid, jax.nn.relu(d_ap - d_an[n] + margin), 0.0), valid, n
+
+
+def facenet_triplet(z, labels, key, margin=0.2, per_anchor=1):
+  """FaceNet triplet loss on unit-normalised codes with squared Euclidean
+  distances and in-batch semi-hard negative mining; mean over valid triplets."""
+  u = sphere.normalize(z)
+  sq_dist = jnp.sum(jnp.square(u[:, None, :] - u[None, :, :]), axis=-1)
+  anchors = jnp.tile(jnp.arange(z.shape[0]), per_anchor)
+  keys = jax.random.split(key, anchors.shape[0])
+  hinge, valid, _ = jax.vmap(lambda a, k: _semi_hard_triplet(sq_dist, labels, a, k, margin))(
+      anchors, keys)
+  return jnp.sum(hinge) / jnp.maximum(jnp.sum(valid), 1)

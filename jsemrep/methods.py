@@ -2,17 +2,27 @@
 
 A term is a pure function (outputs, batch, key, config) -> scalar. `outputs` holds
 the model outputs of this device's examples plus `z_all`, the latents of the whole
-global batch (gathered across devices); `batch` holds the local `image`, `label`
-and the global `label_all`. Terms over pairs or triplets of examples use the global
+global batch (gathered across devices), and for two-player methods `critic_out`,
+the critic's outputs on `critic_in`; `batch` holds the local `image`, `label` and
+the global `label_all`. Terms over pairs or triplets of examples use the global
 arrays, so they do not depend on how the batch is split across devices.
+
+A two-player method adds a `Critic`: its network, what it is fed (built from the
+autoencoder's outputs, differentiably), and its own loss. The autoencoder's `adv`
+term reads the critic's outputs with the critic's parameters held fixed; the
+critic's loss reads the same inputs with the autoencoder held fixed.
 """
+
+from typing import Callable, NamedTuple, Optional
 
 import flax
 import jax
+import jax.numpy as jnp
 import optax
 
 from jsemrep import losses
 from jsemrep import models
+from jsemrep import sphere
 
 
 def rec_term(outputs, batch, key, config):
@@ -31,42 +41,169 @@ def atn_term(outputs, batch, key, config):
       config.atn.triplets_per_anchor)
 
 
-TERMS = {'rec': rec_term, 'kl': kl_term, 'atn': atn_term}
+def triplet_term(outputs, batch, key, config):
+  return losses.facenet_triplet(outputs['z_all'], batch['label_all'], key,
+                                config.triplet.margin, config.atn.triplets_per_anchor)
+
+
+def gan_generator_term(outputs, batch, key, config):
+  del batch, key, config
+  return losses.gan_generator(outputs['critic_out']['fake'])
+
+
+def acai_autoencoder_term(outputs, batch, key, config):
+  del batch, key, config
+  return losses.acai_autoencoder(outputs['critic_out']['mix'])
+
+
+def images(decoded, config):
+  """Decoder outputs as images for a critic (sigmoid of logits for bce)."""
+  return jax.nn.sigmoid(decoded) if config.loss.reconstruction == 'bce' else decoded
+
+
+def per_example_normal(key, positions, shape):
+  """Standard-normal draws keyed by global batch position (device-count invariant)."""
+  return jax.vmap(lambda i: jax.random.normal(jax.random.fold_in(key, i), shape))(positions)
+
+
+def _reversed_partner(outputs, positions):
+  """Each example's partner in the globally reversed batch."""
+  z_all = outputs['z_all']
+  return z_all[z_all.shape[0] - 1 - positions]
+
+
+def latent_gan_inputs(decode, outputs, batch, key, positions, config):
+  del decode, batch
+  prior = per_example_normal(key, positions, (config.model.latent_dim,))
+  return {'real': prior, 'fake': outputs['z']}
+
+
+def image_gan_inputs(decode, outputs, batch, key, positions, config):
+  prior = per_example_normal(key, positions, (config.model.latent_dim,))
+  fake = jnp.concatenate([images(outputs['decoded'], config), images(decode(prior), config)])
+  return {'real': batch['image'], 'fake': fake}
+
+
+def _mix_inputs(interp):
+  def inputs(decode, outputs, batch, key, positions, config):
+    alpha = jax.vmap(lambda i: jax.random.uniform(jax.random.fold_in(key, i), (), maxval=0.5))(
+        positions)
+    partner = _reversed_partner(outputs, positions)
+    mixed = jax.vmap(sphere.INTERPOLATIONS[interp])(outputs['z'], partner, alpha)
+    gamma = config.acai.gamma
+    blend = gamma * batch['image'] + (1 - gamma) * images(outputs['decoded'], config)
+    return {'mix': images(decode(mixed), config), 'blend': blend, 'alpha': alpha}
+  return inputs
+
+
+def gan_critic_apply(net, params, inputs):
+  return {'real': net.apply({'params': params}, inputs['real']),
+          'fake': net.apply({'params': params}, inputs['fake'])}
+
+
+def gan_critic_loss(critic_out, inputs, config):
+  del inputs, config
+  return losses.gan_discriminator(critic_out['real'], critic_out['fake'])
+
+
+def acai_critic_apply(net, params, inputs):
+  return {'mix': net.apply({'params': params}, inputs['mix']),
+          'blend': net.apply({'params': params}, inputs['blend'])}
+
+
+def acai_critic_loss(critic_out, inputs, config):
+  del config
+  return losses.acai_critic(critic_out['mix'], inputs['alpha'], critic_out['blend'])
+
+
+class Critic(NamedTuple):
+  """The second player of a two-player method."""
+  network: Callable      # config -> flax module
+  inputs: Callable       # (decode, outputs, batch, key, positions, config) -> dict
+  apply: Callable        # (net, params, inputs) -> dict of outputs
+  loss: Callable         # (outputs, inputs, config) -> the critic's scalar loss
+
+
+LATENT_GAN = Critic(lambda c: models.LatentDiscriminator(), latent_gan_inputs,
+                    gan_critic_apply, gan_critic_loss)
+IMAGE_GAN = Critic(lambda c: models.ImageCritic(tuple(c.model.channels)), image_gan_inputs,
+                   gan_critic_apply, gan_critic_loss)
+ACAI_LERP = Critic(lambda c: models.ImageCritic(tuple(c.model.channels)), _mix_inputs('lerp'),
+                   acai_critic_apply, acai_critic_loss)
+ACAI_SLERP = Critic(lambda c: models.ImageCritic(tuple(c.model.channels)), _mix_inputs('slerp'),
+                    acai_critic_apply, acai_critic_loss)
+
+
+class Method(NamedTuple):
+  terms: tuple                     # the autoencoder's loss terms
+  critic: Optional[Critic] = None  # the second player, if any
+  stochastic: bool = True          # sample z (VAE) or take z = mu (plain autoencoder)
+
 
 PRESETS = {
-    'vae': ('rec', 'kl'),
-    'atnl': ('rec', 'kl', 'atn'),
+    'vae': Method(('rec', 'kl')),
+    'aae': Method(('rec', 'adv'), LATENT_GAN, stochastic=False),
+    'acai': Method(('rec', 'adv'), ACAI_LERP, stochastic=False),
+    'triplet': Method(('rec', 'kl', 'triplet')),
+    'atnl': Method(('rec', 'kl', 'atn')),
+    'atnl_adv': Method(('rec', 'kl', 'atn', 'adv'), ACAI_SLERP),
+    'vaegan': Method(('rec', 'kl', 'adv'), IMAGE_GAN),
 }
+
+ADVERSARIAL_TERMS = {'aae': gan_generator_term, 'vaegan': gan_generator_term,
+                     'acai': acai_autoencoder_term, 'atnl_adv': acai_autoencoder_term}
+
+
+def method(config):
+  if config.method not in PRESETS:
+    raise ValueError(f'unknown method {config.method!r}; known: {", ".join(sorted(PRESETS))}')
+  return PRESETS[config.method]
 
 
 def terms(config):
   """{name: (term function, weight)} of the configured method; weight-0 terms dropped."""
-  if config.method not in PRESETS:
-    raise ValueError(f'unknown method {config.method!r}; known: {", ".join(sorted(PRESETS))}')
+  table = {'rec': rec_term, 'kl': kl_term, 'atn': atn_term, 'triplet': triplet_term}
+  if config.method in ADVERSARIAL_TERMS:
+    table['adv'] = ADVERSARIAL_TERMS[config.method]
   chosen = {}
-  for name in PRESETS[config.method]:
+  for name in method(config).terms:
     weight = float(config.loss.weights[name])
     if weight != 0.0:
-      chosen[name] = (TERMS[name], weight)
+      chosen[name] = (table[name], weight)
   return chosen
 
 
 @flax.struct.dataclass
 class TrainState:
   """Everything that changes during training: step, each player's params and
-  optimiser state (player 'vae', plus any discriminator or critic)."""
+  optimiser state (player 'vae', plus 'critic' for two-player methods)."""
   step: jax.Array
   params: dict
   opt_state: dict
 
 
 def optimizers(config):
-  return {'vae': optax.adam(config.learning_rate)}
+  txs = {'vae': optax.adam(config.learning_rate)}
+  if method(config).critic is not None:
+    txs['critic'] = optax.adam(config.critic.learning_rate, b1=config.critic.b1)
+  return txs
+
+
+def critic_network(config):
+  critic = method(config).critic
+  return critic.network(config) if critic is not None else None
 
 
 def init_state(config, key):
+  vae_key, critic_key = jax.random.split(key)
   model = models.vae_from_config(config)
-  params = {'vae': models.init_vae(model, key)}
+  params = {'vae': models.init_vae(model, vae_key)}
+  critic = method(config).critic
+  if critic is not None:
+    net = critic.network(config)
+    example = jnp.zeros((1, config.model.latent_dim)) if critic is LATENT_GAN else jnp.zeros(
+        (1, *config.model.image_shape))
+    params['critic'] = net.init(critic_key, example)['params']
   txs = optimizers(config)
   opt_state = {name: txs[name].init(p) for name, p in params.items()}
-  return TrainState(step=jax.numpy.zeros((), jax.numpy.int32), params=params, opt_state=opt_state)
+  return TrainState(step=jnp.zeros((), jnp.int32), params=params, opt_state=opt_state)

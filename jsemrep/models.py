@@ -104,6 +104,31 @@ class VAE(nn.Module):
     return self.decoder(z)
 
 
+class LatentDiscriminator(nn.Module):
+  """AAE discriminator on latent codes: MLP 100-100 -> one logit."""
+  hidden: Sequence[int] = (100, 100)
+
+  @nn.compact
+  def __call__(self, z):
+    for h in self.hidden:
+      z = nn.leaky_relu(nn.Dense(h)(z), 0.2)
+    return nn.Dense(1)(z)[..., 0]
+
+
+class ImageCritic(nn.Module):
+  """Image discriminator / ACAI critic: the encoder's strided convolutions, then a
+  dense layer to one output per image."""
+  channels: Sequence[int] = (32, 64, 128)
+  hidden: int = 256
+
+  @nn.compact
+  def __call__(self, x):
+    for c in self.channels:
+      x = nn.leaky_relu(nn.Conv(c, (4, 4), strides=(2, 2), padding='SAME')(x), 0.2)
+    x = nn.leaky_relu(nn.Dense(self.hidden)(x.reshape(x.shape[0], -1)), 0.2)
+    return nn.Dense(1)(x)[..., 0]
+
+
 def vae_from_config(config):
   m = config.model
   return VAE(image_shape=tuple(m.image_shape), latent_dim=m.latent_dim,

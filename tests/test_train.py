@@ -15,12 +15,15 @@ from train import train
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def test_resumed_run_equals_uninterrupted_run(make_config, tmp_path):
-  whole = train.train_and_evaluate(make_config(num_steps=6), tmp_path / 'whole')
-  train.train_and_evaluate(make_config(num_steps=3, checkpoint_every=100), tmp_path / 'split')
+@pytest.mark.parametrize('method', ['atnl', 'aae'])
+def test_resumed_run_equals_uninterrupted_run(make_config, tmp_path, method):
+  whole = train.train_and_evaluate(make_config(num_steps=6, method=method), tmp_path / 'whole')
+  train.train_and_evaluate(make_config(num_steps=3, checkpoint_every=100, method=method),
+                           tmp_path / 'split')
   assert checkpoint.latest_step(tmp_path / 'split') == 3
-  resumed = train.train_and_evaluate(make_config(num_steps=6), tmp_path / 'split')
+  resumed = train.train_and_evaluate(make_config(num_steps=6, method=method), tmp_path / 'split')
   assert int(resumed.step) == 6
+  assert set(resumed.params) == ({'vae', 'critic'} if method == 'aae' else {'vae'})
   jax.tree.map(np.testing.assert_array_equal, jax.device_get(whole.params),
                jax.device_get(resumed.params))
   jax.tree.map(np.testing.assert_array_equal, jax.device_get(whole.opt_state),

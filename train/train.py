@@ -6,6 +6,7 @@ import os
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 
 from jsemrep import checkpoint
 from jsemrep import data
@@ -16,42 +17,66 @@ from train import writer as writer_lib
 
 
 def train_step(state, dataset, *, config, model, txs):
-  """One optimisation step, written for one device of the `data` mesh.
+  """One optimisation step of every player, written for one device of the `data` mesh.
 
   The global batch is drawn from the device-resident dataset by `batch_indices`
-  (a pure function of seed and step); this device takes its slice, and the
-  reparameterisation noise of an example depends only on its place in the global
-  batch, so any number of devices computes the same update.
+  (a pure function of seed and step); this device takes its slice, and every
+  random draw of an example depends only on its place in the global batch, so
+  any number of devices computes the same update. Two-player methods update the
+  critic in the same step, from the same forward pass, with its own optimiser.
   """
   num_examples = dataset['image'].shape[0]
   indices_all = data.batch_indices(config.seed, state.step, num_examples, config.batch_size)
   start, size = parallel.local_slice(config.batch_size)
   indices = jax.lax.dynamic_slice(indices_all, (start,), (size,))
+  positions = start + jnp.arange(size)
   batch = {'image': data.to_float(dataset['image'][indices]),
            'label': dataset['label'][indices],
            'label_all': dataset['label'][indices_all]}
-  noise_key, loss_key = jax.random.split(
-      jax.random.fold_in(jax.random.PRNGKey(config.seed), state.step))
-  noise = jax.vmap(lambda i: jax.random.normal(jax.random.fold_in(noise_key, i),
-                                               (config.model.latent_dim,)))(start + jnp.arange(size))
+  noise_key, loss_key, critic_key = jax.random.split(
+      jax.random.fold_in(jax.random.PRNGKey(config.seed), state.step), 3)
+  preset = methods.method(config)
+  noise = methods.per_example_normal(noise_key, positions, (config.model.latent_dim,))
+  if not preset.stochastic:
+    noise = jnp.zeros_like(noise)
   terms = methods.terms(config)
+  critic, critic_net = preset.critic, methods.critic_network(config)
+  decode = lambda params, z: model.apply({'params': params}, z, method=models.VAE.decode)
 
-  def loss_fn(params):
+  def loss_fn(params, critic_params):
     outputs = model.apply({'params': params}, batch['image'], noise)
     outputs['z_all'] = jax.lax.all_gather(outputs['z'], parallel.DATA_AXIS, tiled=True)
+    critic_in = None
+    if critic is not None:
+      critic_in = critic.inputs(lambda z: decode(params, z), outputs, batch, critic_key,
+                                positions, config)
+      outputs['critic_out'] = critic.apply(critic_net, jax.lax.stop_gradient(critic_params),
+                                           critic_in)
     values = {name: fn(outputs, batch, jax.random.fold_in(loss_key, i), config)
               for i, (name, (fn, _)) in enumerate(sorted(terms.items()))}
     total = sum(terms[name][1] * value for name, value in values.items())
-    return total, values
+    return total, (values, critic_in)
 
-  (total, values), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params['vae'])
-  grads = jax.lax.pmean(grads, parallel.DATA_AXIS)
-  updates, opt_state = txs['vae'].update(grads, state.opt_state['vae'], state.params['vae'])
-  params = dict(state.params, vae=jax.tree.map(jnp.add, state.params['vae'], updates))
-  metrics = jax.lax.pmean({'loss': total, **values}, parallel.DATA_AXIS)
-  new_state = state.replace(step=state.step + 1, params=params,
-                            opt_state=dict(state.opt_state, vae=opt_state))
-  return new_state, metrics
+  def update(player, grads):
+    grads = jax.lax.pmean(grads, parallel.DATA_AXIS)
+    updates, opt_state = txs[player].update(grads, state.opt_state[player],
+                                            state.params[player])
+    return optax.apply_updates(state.params[player], updates), opt_state
+
+  (total, (values, critic_in)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+      state.params['vae'], state.params.get('critic'))
+  params, opt_state = dict(state.params), dict(state.opt_state)
+  params['vae'], opt_state['vae'] = update('vae', grads)
+  metrics = {'loss': total, **values}
+  if critic is not None:
+    fixed_in = jax.lax.stop_gradient(critic_in)
+    critic_loss, critic_grads = jax.value_and_grad(
+        lambda p: critic.loss(critic.apply(critic_net, p, fixed_in), fixed_in, config))(
+            state.params['critic'])
+    params['critic'], opt_state['critic'] = update('critic', critic_grads)
+    metrics['critic'] = critic_loss
+  new_state = state.replace(step=state.step + 1, params=params, opt_state=opt_state)
+  return new_state, jax.lax.pmean(metrics, parallel.DATA_AXIS)
 
 
 def complete_config(config, train):

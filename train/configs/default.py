@@ -23,12 +23,23 @@ def get_config():
 
   config.loss = ml_collections.ConfigDict()
   config.loss.reconstruction = 'l1'
-  config.loss.weights = ml_collections.ConfigDict({'rec': 10.0, 'kl': 1e-4, 'atn': 1.0})
+  config.loss.weights = ml_collections.ConfigDict(
+      {'rec': 10.0, 'kl': 1e-4, 'atn': 1.0, 'triplet': 1.0, 'adv': 0.5})
 
   config.atn = ml_collections.ConfigDict()
   config.atn.margin = 1.2
   config.atn.neighbor = 'ordinal'
   config.atn.triplets_per_anchor = 4
+
+  config.triplet = ml_collections.ConfigDict()
+  config.triplet.margin = 0.2     # FaceNet margin on squared distances of unit codes
+
+  config.acai = ml_collections.ConfigDict()
+  config.acai.gamma = 0.2         # critic regulariser: blend gamma*x + (1-gamma)*x_hat
+
+  config.critic = ml_collections.ConfigDict()   # discriminator / critic optimiser
+  config.critic.learning_rate = 1e-3
+  config.critic.b1 = 0.5
 
   config.batch_size = 256
   config.learning_rate = 1e-3

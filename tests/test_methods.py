@@ -1,0 +1,116 @@
+"""Method presets: each trains, two-player steps move both players, signs are right."""
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from jsemrep import losses
+from jsemrep import methods
+from jsemrep import models
+from jsemrep import parallel
+from train import train
+
+
+def random_dataset(n=32, seed=0):
+  rng = np.random.default_rng(seed)
+  return {'image': rng.integers(0, 256, (n, 32, 32, 1), dtype=np.uint8),
+          'label': rng.integers(0, 10, (n,)).astype(np.int32)}
+
+
+@pytest.mark.parametrize('name', sorted(methods.PRESETS))
+def test_each_preset_steps_with_finite_losses(make_config, name):
+  config = make_config(method=name)
+  mesh = parallel.make_mesh(1)
+  state = parallel.replicate(methods.init_state(config, jax.random.PRNGKey(0)), mesh)
+  before = jax.device_get(state.params)
+  step = parallel.data_parallel(functools.partial(
+      train.train_step, config=config, model=models.vae_from_config(config),
+      txs=methods.optimizers(config)), mesh)
+  dataset = parallel.replicate(random_dataset(), mesh)
+  for _ in range(2):
+    state, metrics = step(state, dataset)
+  metrics = jax.device_get(metrics)
+  assert set(methods.method(config).terms) <= set(metrics)
+  assert all(np.isfinite(v) for v in metrics.values()), metrics
+  after = jax.device_get(state.params)
+  assert set(after) == ({'vae', 'critic'} if methods.method(config).critic else {'vae'})
+  for player in after:   # every player's parameters moved
+    moved = jax.tree.leaves(jax.tree.map(lambda a, b: np.any(a != b), before[player], after[player]))
+    assert any(moved), player
+
+
+def test_unknown_method_lists_the_known_ones(make_config):
+  with pytest.raises(ValueError, match="unknown method 'gan'; known: aae, acai, atnl"):
+    methods.terms(make_config(method='gan'))
+
+
+def test_a_weight_of_zero_drops_the_term(make_config):
+  config = make_config(method='atnl', **{'loss.weights.kl': 0.0})
+  assert set(methods.terms(config)) == {'rec', 'atn'}
+
+
+@pytest.mark.parametrize('critic', [methods.LATENT_GAN, methods.ACAI_LERP])
+def test_a_critic_step_lowers_its_own_loss_on_a_fixed_batch(make_config, critic):
+  config = make_config()
+  key = jax.random.PRNGKey(0)
+  if critic is methods.LATENT_GAN:
+    inputs = {'real': jax.random.normal(key, (16, 8)), 'fake': 0.5 + jax.random.normal(key, (16, 8))}
+    example = inputs['real']
+  else:
+    imgs = jax.random.uniform(key, (16, 32, 32, 1))
+    inputs = {'mix': imgs, 'blend': imgs[::-1], 'alpha': jnp.linspace(0, 0.5, 16)}
+    example = imgs
+  net = critic.network(config)
+  params = net.init(key, example)['params']
+  loss = lambda p: critic.loss(critic.apply(net, p, inputs), inputs, config)
+  tx = optax.adam(1e-3)
+  opt = tx.init(params)
+  first = loss(params)
+  for _ in range(3):
+    updates, opt = tx.update(jax.grad(loss)(params), opt, params)
+    params = optax.apply_updates(params, updates)
+  assert loss(params) < first
+
+
+def test_gan_terms_hand_computed():
+  zero = jnp.zeros(4)
+  assert losses.gan_discriminator(zero, zero) == pytest.approx(2 * np.log(2))
+  assert losses.gan_generator(zero) == pytest.approx(np.log(2))
+  # A confident discriminator: small loss for it, large for the generator.
+  assert losses.gan_discriminator(10 + zero, -10 + zero) < 1e-3
+  assert losses.gan_generator(-10 + zero) > 9
+  assert losses.acai_critic(jnp.array([0.1, 0.3]), jnp.array([0.1, 0.5]),
+                            jnp.array([0.0, 0.2])) == pytest.approx(0.02 + 0.02)
+  assert losses.acai_autoencoder(jnp.array([0.2, 0.4])) == pytest.approx(0.1)
+
+
+def test_semi_hard_mining_picks_the_expected_negative():
+  # 1-D points on the unit circle in 2-D, so squared distances are known.
+  angles = jnp.array([0.0, 0.3, 0.5, 0.9, 2.0])
+  z = jnp.stack([jnp.cos(angles), jnp.sin(angles)], -1)
+  labels = jnp.array([0, 0, 1, 1, 1])
+  sq = jnp.sum(jnp.square(z[:, None] - z[None]), -1)
+  # Anchor 0, positive 1 (d_ap = sq[0,1]); negatives 2, 3, 4: the nearest farther one is 2.
+  _, valid, n = losses._semi_hard_triplet(sq, labels, 0, jax.random.PRNGKey(0), 0.2)  # pylint: disable=protected-access
+  assert bool(valid) and int(n) == 2
+  # Anchor 1, positive 0 (angle 0.3): negative 2 at 0.2 is nearer, so 3 is the semi-hard one.
+  _, valid, n = losses._semi_hard_triplet(sq, labels, 1, jax.random.PRNGKey(0), 0.2)  # pylint: disable=protected-access
+  assert bool(valid) and int(n) == 3
+  # No negative is farther than the positive: fall back to the farthest negative.
+  labels = jnp.array([0, 1, 1, 1, 0])
+  _, valid, n = losses._semi_hard_triplet(sq, labels, 0, jax.random.PRNGKey(0), 0.2)  # pylint: disable=protected-access
+  assert bool(valid) and int(n) == 3
+
+
+def test_facenet_triplet_hand_computed():
+  z = jnp.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+  # Anchors 0 and 1: d_ap = 0, d_an = 2 -> hinge 0; anchor 2 has no positive.
+  assert losses.facenet_triplet(z, jnp.array([0, 0, 1]), jax.random.PRNGKey(0), 0.2) == 0.0
+  z = jnp.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+  # Anchors 0 and 1 of class 0: d_ap = 2, negative 2 at distance 0 or 2 -> hinges 2.2 and 0.2.
+  value = losses.facenet_triplet(z, jnp.array([0, 0, 1]), jax.random.PRNGKey(0), 0.2)
+  assert value == pytest.approx((2.2 + 0.2) / 2)
