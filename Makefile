@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_DIR ?= runs/demo
 
-.PHONY: demo test install install-test clean-demo
+.PHONY: demo test results install install-test clean-demo
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ demo: install
 
 test: install-test
 	$(PY) -m pytest tests
+
+# Every method on every dataset, every evaluation, the results table (hours on a CPU;
+# RESULTS_STEPS=300 for a quick pass).
+results: install
+	PY=$(PY) eval/results.sh runs/results $(RESULTS_STEPS)
 
 clean-demo:
 	rm -rf $(DEMO_DIR)

@@ -129,6 +129,23 @@ class ImageCritic(nn.Module):
     return nn.Dense(1)(x)[..., 0]
 
 
+class Classifier(nn.Module):
+  """The evaluation CNN: two conv blocks and a dense layer; its penultimate
+  activations are the feature space of FID and precision/recall."""
+  num_classes: int = 10
+  features: int = 128
+
+  @nn.compact
+  def __call__(self, x, return_features=False):
+    for c in (32, 64):
+      x = nn.relu(nn.Conv(c, (3, 3))(x))
+      x = nn.relu(nn.Conv(c, (3, 3))(x))
+      x = nn.max_pool(x, (2, 2), strides=(2, 2))
+    feats = nn.relu(nn.Dense(self.features)(x.reshape(x.shape[0], -1)))
+    logits = nn.Dense(self.num_classes)(feats)
+    return (logits, feats) if return_features else logits
+
+
 def vae_from_config(config):
   m = config.model
   return VAE(image_shape=tuple(m.image_shape), latent_dim=m.latent_dim,

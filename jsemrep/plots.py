@@ -29,3 +29,41 @@ def image_rows(rows, path, title=None):
                       wspace=0.05, hspace=0.1)
   fig.savefig(path, dpi=100)
   plt.close(fig)
+
+
+def scatter_by_class(points, labels, path, title=None):
+  """2-D points coloured by class, with a legend."""
+  fig, ax = plt.subplots(figsize=(5.5, 5))
+  cmap = plt.get_cmap('tab10' if labels.max() < 10 else 'tab20')
+  for c in np.unique(labels):
+    sel = labels == c
+    ax.scatter(points[sel, 0], points[sel, 1], s=4, color=cmap(c % cmap.N), label=str(c))
+  ax.legend(markerscale=3, fontsize=7, loc='best', ncol=2)
+  ax.set_xticks([])
+  ax.set_yticks([])
+  if title:
+    ax.set_title(title, fontsize=9)
+  fig.tight_layout()
+  fig.savefig(path, dpi=100)
+  plt.close(fig)
+
+
+def grouped_bars(values, path, title):
+  """values {(group, member): number} as bars grouped by group (e.g. dataset x method)."""
+  groups = sorted({g for g, _ in values})
+  members = sorted({m for _, m in values})
+  width = 0.8 / max(len(members), 1)
+  fig, ax = plt.subplots(figsize=(1.6 + 1.4 * len(groups), 3.2))
+  cmap = plt.get_cmap('tab10')
+  for i, member in enumerate(members):
+    xs = [g_i + i * width for g_i, g in enumerate(groups) if (g, member) in values]
+    ys = [values[(g, member)] for g in groups if (g, member) in values]
+    ax.bar(xs, ys, width, label=member, color=cmap(i % 10))
+  ax.set_xticks([g_i + 0.4 - width / 2 for g_i in range(len(groups))])
+  ax.set_xticklabels(groups)
+  ax.set_ylim(0, 1)
+  ax.set_title(title, fontsize=9)
+  ax.legend(fontsize=7, ncol=2)
+  fig.tight_layout()
+  fig.savefig(path, dpi=100)
+  plt.close(fig)

@@ -38,29 +38,59 @@ def test_too_large_batch_is_rejected(make_config, tmp_path):
     train.train_and_evaluate(make_config(batch_size=512), tmp_path)
 
 
-def test_cli_trains_then_eval_restores_without_the_config_file(make_config, tmp_path):
-  config = make_config()
-  workdir = tmp_path / 'run'
-  env = dict(os.environ, XLA_FLAGS='')
+def run_module(module, *args, cwd, env):
+  result = subprocess.run([sys.executable, '-m', module, *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, check=False)
+  assert result.returncode == 0, result.stderr[-3000:]
+  return result.stdout
+
+
+def train_tiny_cli(config, workdir, env, *extra):
   overrides = [f'--config.data.data_dir={config.data.data_dir}',
                f'--config.data.manual_dir={config.data.manual_dir}',
                '--config.model.latent_dim=8', '--config.model.channels=(4,8,8)',
                '--config.model.hidden=(16,16)', '--config.batch_size=16',
-               '--config.num_steps=2', '--config.log_every=1']
-  result = subprocess.run([sys.executable, '-m', 'train.main', '--config=train/configs/demo.py',
-                           f'--workdir={workdir}', *overrides], cwd=ROOT, env=env,
-                          capture_output=True, text=True, check=False)
-  assert result.returncode == 0, result.stderr[-3000:]
-  assert 'img/s' in result.stdout and 'ETA' in result.stdout
+               '--config.num_steps=2', '--config.log_every=1', *extra]
+  return run_module('train.main', '--config=train/configs/demo.py', f'--workdir={workdir}',
+                    *overrides, cwd=ROOT, env=env)
+
+
+def test_cli_trains_then_every_eval_program_restores_without_the_config_file(
+    make_config, tmp_path):
+  workdir = tmp_path / 'runs' / 'run'
+  env = dict(os.environ, XLA_FLAGS='', PYTHONPATH=ROOT,
+             JSEMREP_CLASSIFIER_DIR=str(tmp_path / 'classifiers'))
+  stdout = train_tiny_cli(make_config(), workdir, env)
+  assert 'img/s' in stdout and 'ETA' in stdout
   assert checkpoint.latest_step(workdir) == 2
-  # The evaluation program runs from another directory, with no config file at hand.
-  result = subprocess.run([sys.executable, '-m', 'eval.interpolate', f'--workdir={workdir}'],
-                          cwd=tmp_path, env=dict(env, PYTHONPATH=ROOT), capture_output=True,
-                          text=True, check=False)
-  assert result.returncode == 0, result.stderr[-3000:]
+  # The evaluation programs run from another directory, with no config file at hand.
+  stdout = run_module('eval.interpolate', f'--workdir={workdir}', cwd=tmp_path, env=env)
+  assert 'slerp_semantic' in stdout
   assert (workdir / 'eval' / 'interpolate.png').stat().st_size > 1000
   report = json.loads((workdir / 'eval' / 'interpolate.json').read_text())
   assert report['step'] == 2 and report['dataset'] == 'mnist5k'
+  assert set(report['scores']) == {'lerp_direct', 'lerp_semantic', 'slerp_direct', 'slerp_semantic'}
+  assert 0.0 <= report['scores']['slerp_semantic']['accuracy'] <= 1.0
+  assert 0.0 <= report['classifier_test_accuracy'] <= 1.0
+  run_module('eval.representation', f'--workdir={workdir}', cwd=tmp_path, env=env)
+  assert (workdir / 'eval' / 'tsne.png').exists()
+  run_module('eval.generation', f'--workdir={workdir}', '--samples=30', cwd=tmp_path, env=env)
+  generation = json.loads((workdir / 'eval' / 'generation.json').read_text())
+  assert np.isfinite(generation['prior']['fid'])
+  table = run_module('eval.report', f'--runs={tmp_path / "runs"}', cwd=tmp_path, env=env)
+  assert '| mnist5k | atnl | run |' in table and 'linear probe' in table
+  assert (tmp_path / 'runs' / 'results.png').exists()
+
+
+def test_lines_model_and_eval_lines(make_config, tmp_path):
+  workdir = tmp_path / 'lines'
+  env = dict(os.environ, XLA_FLAGS='', PYTHONPATH=ROOT)
+  train_tiny_cli(make_config(), workdir, env, '--config.data.name=lines', '--config.method=vae')
+  stdout = run_module('eval.lines', f'--workdir={workdir}', '--paths=4', cwd=tmp_path, env=env)
+  assert 'smoothness' in stdout
+  result = json.loads((workdir / 'eval' / 'lines.json').read_text())
+  assert result['slerp']['mean_distance'] >= 0 and result['lerp']['smoothness'] >= 0
+  assert (workdir / 'eval' / 'lines.png').exists()
 
 
 def test_eval_without_checkpoint_says_how_to_train(tmp_path):

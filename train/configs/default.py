@@ -23,8 +23,11 @@ def get_config():
 
   config.loss = ml_collections.ConfigDict()
   config.loss.reconstruction = 'l1'
+  # Unset weights take the method's defaults (jsemrep/methods.py: DEFAULT_WEIGHTS,
+  # ADV_WEIGHTS); set one to override it, e.g. --config.loss.weights.kl=0.
   config.loss.weights = ml_collections.ConfigDict(
-      {'rec': 10.0, 'kl': 1e-4, 'atn': 1.0, 'triplet': 1.0, 'adv': 0.5})
+      {name: ml_collections.config_dict.placeholder(float)
+       for name in ('rec', 'kl', 'atn', 'triplet', 'adv')})
 
   config.atn = ml_collections.ConfigDict()
   config.atn.margin = 1.2
