@@ -153,8 +153,9 @@ PRESETS = {
 DEFAULT_WEIGHTS = {'rec': 10.0, 'kl': 1e-4, 'atn': 1.0, 'triplet': 1.0}
 # The adversarial weight per method, relative to rec = 10 x mean |x_hat - x|: the GAN
 # terms are O(1) log-losses and overpower reconstruction at 0.5 (the AAE encoder
-# collapsed to one code at 0.5 in a 400-step mnist5k run); ACAI's lambda = 0.5.
-ADV_WEIGHTS = {'aae': 0.05, 'vaegan': 0.05, 'acai': 0.5, 'atnl_adv': 0.5}
+# collapsed to one code at 0.5, and reconstructed the wrong digits at 0.05, in
+# 400-step mnist5k runs; 0.01 reconstructs and interpolates); ACAI's lambda = 0.5.
+ADV_WEIGHTS = {'aae': 0.01, 'vaegan': 0.01, 'acai': 0.5, 'atnl_adv': 0.5}
 
 ADVERSARIAL_TERMS = {'aae': gan_generator_term, 'vaegan': gan_generator_term,
                      'acai': acai_autoencoder_term, 'atnl_adv': acai_autoencoder_term}

@@ -105,3 +105,4 @@ def test_lines_metrics_perfect_vs_shuffled():
   assert bad['smoothness'] > 0.1
   assert lines.smoothness([0.0, 0.1, 0.2, 0.3]) == pytest.approx(0.0, abs=1e-12)
   assert lines.smoothness([0.0, 0.0, 0.0, 0.3]) == pytest.approx(1 - 1 / 3)
+  assert lines.smoothness([0.5, 0.5, 0.5, 0.5]) == pytest.approx(1 - 1 / 3)

@@ -29,10 +29,13 @@ def nearest_reference(images, reference_images, chunk=2048):
 
 def smoothness(path_thetas):
   """max_i dtheta_i - 1/(N-1) for one path's unwrapped angles; 0 for an evenly spaced
-  path, larger when the angle jumps."""
+  path, larger when the angle jumps. A path whose end angle equals its start (it
+  never moves, e.g. a model decoding blank images) gets the worst value, 1 - 1/(N-1)."""
   thetas = np.unwrap(np.asarray(path_thetas))
   total = np.abs(thetas[-1] - thetas[0])
-  steps = np.abs(np.diff(thetas)) / max(total, 1e-12)
+  if total < 1e-12:
+    return 1.0 - 1.0 / (len(thetas) - 1)
+  steps = np.abs(np.diff(thetas)) / total
   return float(steps.max() - 1.0 / (len(thetas) - 1))
 
 
