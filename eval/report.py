@@ -78,8 +78,8 @@ def main(argv):
   text = markdown(table)
   with open(os.path.join(FLAGS.runs, 'results.md'), 'w', encoding='utf-8') as f:
     f.write(text)
-  bars = {(d, m): _get(r.get('interpolate'), ('scores', 'slerp_semantic', 'accuracy'))
-          for (d, m, _), r in table.items()}
+  bars = {(d, run): _get(r.get('interpolate'), ('scores', 'slerp_semantic', 'accuracy'))
+          for (d, _, run), r in table.items()}
   plots.grouped_bars({k: v for k, v in bars.items() if v is not None},
                      os.path.join(FLAGS.runs, 'results.png'),
                      'ordinal interpolation accuracy (semantic slerp)')

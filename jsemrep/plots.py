@@ -53,17 +53,17 @@ def grouped_bars(values, path, title):
   groups = sorted({g for g, _ in values})
   members = sorted({m for _, m in values})
   width = 0.8 / max(len(members), 1)
-  fig, ax = plt.subplots(figsize=(1.6 + 1.4 * len(groups), 3.2))
-  cmap = plt.get_cmap('tab10')
+  fig, ax = plt.subplots(figsize=(3 + 0.45 * len(members) * len(groups), 3.6))
+  cmap = plt.get_cmap('tab20')
   for i, member in enumerate(members):
     xs = [g_i + i * width for g_i, g in enumerate(groups) if (g, member) in values]
     ys = [values[(g, member)] for g in groups if (g, member) in values]
-    ax.bar(xs, ys, width, label=member, color=cmap(i % 10))
+    ax.bar(xs, ys, width, label=member, color=cmap(i % 20))
   ax.set_xticks([g_i + 0.4 - width / 2 for g_i in range(len(groups))])
   ax.set_xticklabels(groups)
   ax.set_ylim(0, 1)
   ax.set_title(title, fontsize=9)
-  ax.legend(fontsize=7, ncol=2)
+  ax.legend(fontsize=7, ncol=1, loc='upper left', bbox_to_anchor=(1.01, 1.0))
   fig.tight_layout()
   fig.savefig(path, dpi=100)
   plt.close(fig)
