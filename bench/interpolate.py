@@ -4,7 +4,6 @@ and the decode throughput of interpolants through a trained-size decoder."""
 from absl import app
 from absl import flags
 import jax
-import jax.numpy as jnp
 
 from bench import common
 from jsemrep import models

@@ -4,8 +4,6 @@ forward, losses, backward, Adam update), achieved GFLOP/s from XLA's cost analys
 the fraction of the measured matmul peak. The data are random uint8 images of the
 config's shape, so no dataset is needed (the step's work does not depend on pixels)."""
 
-import functools
-
 from absl import app
 from absl import flags
 import jax
@@ -14,7 +12,6 @@ from ml_collections import config_flags
 
 from bench import common
 from jsemrep import methods
-from jsemrep import models
 from jsemrep import parallel
 from train import train
 
@@ -36,10 +33,7 @@ def step_and_inputs(config, num_examples):
       'image': rng.integers(0, 256, (num_examples, h, w, c), dtype=np.uint8),
       'label': rng.integers(0, config.data.num_classes, (num_examples,)).astype(np.int32)}, mesh)
   state = parallel.replicate(methods.init_state(config, jax.random.PRNGKey(0)), mesh)
-  step = parallel.data_parallel(functools.partial(
-      train.train_step, config=config, model=models.vae_from_config(config),
-      txs=methods.optimizers(config)), mesh)
-  return step, state, dataset
+  return train.make_step(config, mesh), state, dataset
 
 
 def main(argv):

@@ -106,6 +106,12 @@ def load_or_train(dataset, data_dir=None, manual_dir=None, epochs=15):
   return model, params, info
 
 
+def for_run(config):
+  """load_or_train for the dataset a training run's config names."""
+  return load_or_train(config.data.name, config.data.data_dir or None,
+                       config.data.manual_dir or None)
+
+
 def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)

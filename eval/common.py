@@ -7,7 +7,6 @@ from absl import flags
 from absl import logging
 
 from jsemrep import checkpoint
-from jsemrep import data
 from jsemrep import models
 
 flags.DEFINE_string('workdir', None, 'Training directory holding checkpoints/.')
@@ -20,11 +19,6 @@ def restore(workdir, step=None):
   logging.set_verbosity(logging.WARNING)
   config, state = checkpoint.restore_trained(workdir, step)
   return config, models.vae_from_config(config), state.params['vae'], int(state.step)
-
-
-def load_split(config, split):
-  return data.load(config.data.name, split, config.data.data_dir or None,
-                   config.data.manual_dir or None)
 
 
 def eval_dir(workdir):

@@ -1,6 +1,6 @@
 """python -m eval.generation --workdir=DIR: FID, precision and recall (k = 3) of prior
-samples and of interpolants (midpoints of semantic slerp paths between random test pairs) against real
-test images, in the evaluation classifier's feature space."""
+samples and of interpolants (midpoints of semantic slerp paths between random test
+pairs) against real test images, in the evaluation classifier's feature space."""
 
 from absl import app
 from absl import flags
@@ -11,6 +11,7 @@ import numpy as np
 from eval import classifier as classifier_lib
 from eval import common
 from eval import interpolate
+from jsemrep import data
 from jsemrep import inference
 from jsemrep import sphere
 from jsemrep.metrics import generation
@@ -22,9 +23,8 @@ flags.DEFINE_integer('samples', 1000, 'Generated images per kind.')
 def main(argv):
   del argv
   config, model, params, step = common.restore(FLAGS.workdir, FLAGS.step)
-  train, test = common.load_split(config, 'train'), common.load_split(config, 'test')
-  clf_model, clf_params, clf_info = classifier_lib.load_or_train(
-      config.data.name, config.data.data_dir or None, config.data.manual_dir or None)
+  train, test = data.load_split(config, 'train'), data.load_split(config, 'test')
+  clf_model, clf_params, clf_info = classifier_lib.for_run(config)
   features = lambda images: classifier_lib.predict(clf_model, clf_params, images)[1]
   to_images = lambda z: inference.to_images(inference.decode(model, params, np.asarray(z)),
                                             config.loss.reconstruction)

@@ -7,11 +7,11 @@ import os
 from absl import app
 from absl import flags
 import jax.numpy as jnp
-import jax
 import numpy as np
 
 from eval import classifier as classifier_lib
 from eval import common
+from jsemrep import data
 from jsemrep import inference
 from jsemrep.metrics import interpolation
 from jsemrep import plots
@@ -54,7 +54,7 @@ def ordinal_accuracy(z_test, labels, prototypes, decode, classify, per_step, per
   k = prototypes.shape[0]
   rng = np.random.default_rng(seed)
   by_class = [np.flatnonzero(labels == c) for c in range(k)]
-  counts = {}
+  totals = {}
   for distance in range(1, k):
     pairs = [(i, j) for i in range(k) for j in range(k) if abs(i - j) == distance]
     starts = np.array([rng.choice(by_class[i]) for i, _ in pairs for _ in range(per_pair)])
@@ -68,16 +68,12 @@ def ordinal_accuracy(z_test, labels, prototypes, decode, classify, per_step, per
                   prototypes, ts)
         flat = np.asarray(z).reshape(-1, z.shape[-1])
         predicted = np.asarray(classify(decode(flat))).reshape(z.shape[:2])
-        correct = jax.vmap(interpolation.path_correct, in_axes=(0, 0, 0, None))(
-            jnp.asarray(predicted), y1, y2, ts)
-        monotone = jax.vmap(interpolation.path_monotone)(jnp.asarray(predicted), y1, y2)
-        c = counts.setdefault(f'{interp}_{kind}', [0, 0, 0, 0])
-        c[0] += int(correct.sum())
-        c[1] += int(correct.size)
-        c[2] += int(monotone.sum())
-        c[3] += int(monotone.size)
-  return {name: {'accuracy': c[0] / c[1], 'monotone': c[2] / c[3], 'images': c[1], 'paths': c[3]}
-          for name, c in counts.items()}
+        accuracy, monotone = interpolation.ordinal_scores(jnp.asarray(predicted), y1, y2, ts)
+        t = totals.setdefault(f'{interp}_{kind}', np.zeros(4))
+        t += [float(accuracy) * predicted.size, predicted.size,
+              float(monotone) * len(predicted), len(predicted)]
+  return {name: {'accuracy': t[0] / t[1], 'monotone': t[2] / t[3], 'images': int(t[1]),
+                 'paths': int(t[3])} for name, t in totals.items()}
 
 
 def interpolation_rows(config, model, params, prototypes, test, pairs, per_step, seed):
@@ -107,13 +103,12 @@ def interpolation_rows(config, model, params, prototypes, test, pairs, per_step,
 def main(argv):
   del argv
   config, model, params, step = common.restore(FLAGS.workdir, FLAGS.step)
-  train, test = common.load_split(config, 'train'), common.load_split(config, 'test')
+  train, test = data.load_split(config, 'train'), data.load_split(config, 'test')
   pairs = example_pairs(config.data.num_classes)
   prototypes = prototypes_of(model, params, train, config.data.num_classes)
   rows, angles = interpolation_rows(config, model, params, prototypes, test, pairs,
                                     FIGURE_IMAGES_PER_CLASS_STEP, FLAGS.seed)
-  clf_model, clf_params, clf_info = classifier_lib.load_or_train(
-      config.data.name, config.data.data_dir or None, config.data.manual_dir or None)
+  clf_model, clf_params, clf_info = classifier_lib.for_run(config)
   classify = lambda images: classifier_lib.predict(clf_model, clf_params, images)[0]
   decode = lambda z: inference.to_images(inference.decode(model, params, z),
                                          config.loss.reconstruction)

@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from eval import common
+from jsemrep import data
 from jsemrep import inference
 from jsemrep import plots
 from jsemrep import sphere
@@ -26,7 +27,7 @@ def main(argv):
   if config.data.name != 'lines':
     raise ValueError(f'{FLAGS.workdir} was trained on {config.data.name!r}; eval.lines needs '
                      'a model trained on lines')
-  test = common.load_split(config, 'test')
+  test = data.load_split(config, 'test')
   rng = np.random.default_rng(0)
   z = inference.encode(model, params, test['image'])
   a, b = rng.integers(0, len(z), FLAGS.paths), rng.integers(0, len(z), FLAGS.paths)

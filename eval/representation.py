@@ -12,6 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.manifold import TSNE
 
 from eval import common
+from jsemrep import data
 from jsemrep import inference
 from jsemrep import plots
 from jsemrep.metrics import representation
@@ -31,7 +32,7 @@ def scores(z_train, y_train, z_test, y_test, num_classes, seed=0):
 def main(argv):
   del argv
   config, model, params, step = common.restore(FLAGS.workdir, FLAGS.step)
-  train, test = common.load_split(config, 'train'), common.load_split(config, 'test')
+  train, test = data.load_split(config, 'train'), data.load_split(config, 'test')
   z_train = inference.encode(model, params, train['image'])
   z_test = inference.encode(model, params, test['image'])
   result = scores(z_train, train['label'], z_test, test['label'], config.data.num_classes)

@@ -122,16 +122,29 @@ class Critic(NamedTuple):
   inputs: Callable       # (decode, outputs, batch, key, positions, config) -> dict
   apply: Callable        # (net, params, inputs) -> dict of outputs
   loss: Callable         # (outputs, inputs, config) -> the critic's scalar loss
+  example: Callable      # config -> an input of shape (1, ...) to initialise the network
+
+
+def _image_critic(config):
+  return models.ImageCritic(tuple(config.model.channels))
+
+
+def _latent_example(config):
+  return jnp.zeros((1, config.model.latent_dim))
+
+
+def _image_example(config):
+  return jnp.zeros((1, *config.model.image_shape))
 
 
 LATENT_GAN = Critic(lambda c: models.LatentDiscriminator(), latent_gan_inputs,
-                    gan_critic_apply, gan_critic_loss)
-IMAGE_GAN = Critic(lambda c: models.ImageCritic(tuple(c.model.channels)), image_gan_inputs,
-                   gan_critic_apply, gan_critic_loss)
-ACAI_LERP = Critic(lambda c: models.ImageCritic(tuple(c.model.channels)), _mix_inputs('lerp'),
-                   acai_critic_apply, acai_critic_loss)
-ACAI_SLERP = Critic(lambda c: models.ImageCritic(tuple(c.model.channels)), _mix_inputs('slerp'),
-                    acai_critic_apply, acai_critic_loss)
+                    gan_critic_apply, gan_critic_loss, _latent_example)
+IMAGE_GAN = Critic(_image_critic, image_gan_inputs, gan_critic_apply, gan_critic_loss,
+                   _image_example)
+ACAI_LERP = Critic(_image_critic, _mix_inputs('lerp'), acai_critic_apply, acai_critic_loss,
+                   _image_example)
+ACAI_SLERP = Critic(_image_critic, _mix_inputs('slerp'), acai_critic_apply, acai_critic_loss,
+                    _image_example)
 
 
 class Method(NamedTuple):
@@ -213,10 +226,7 @@ def init_state(config, key):
   params = {'vae': models.init_vae(model, vae_key)}
   critic = method(config).critic
   if critic is not None:
-    net = critic.network(config)
-    example = jnp.zeros((1, config.model.latent_dim)) if critic is LATENT_GAN else jnp.zeros(
-        (1, *config.model.image_shape))
-    params['critic'] = net.init(critic_key, example)['params']
+    params['critic'] = critic.network(config).init(critic_key, critic.example(config))['params']
   txs = optimizers(config)
   opt_state = {name: txs[name].init(p) for name, p in params.items()}
   return TrainState(step=jnp.zeros((), jnp.int32), params=params, opt_state=opt_state)

@@ -50,7 +50,7 @@ def test_idx_builder_with_wrong_magic_names_the_file_and_writes_nothing(tmp_path
 
 def test_missing_manual_directory_names_the_directory(tmp_path):
   missing = tmp_path / 'nowhere'
-  with pytest.raises(FileNotFoundError, match=f'manual directory .*nowhere.* does not exist'):
+  with pytest.raises(FileNotFoundError, match='manual directory .*nowhere.* does not exist'):
     data.load('mnist', 'train', tmp_path / 'data', missing)
   with pytest.raises(FileNotFoundError, match='nowhere'):
     data.load('multi_pie', 'train', tmp_path / 'data', missing)

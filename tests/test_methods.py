@@ -1,7 +1,5 @@
 """Method presets: each trains, two-player steps move both players, signs are right."""
 
-import functools
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -10,7 +8,6 @@ import pytest
 
 from jsemrep import losses
 from jsemrep import methods
-from jsemrep import models
 from jsemrep import parallel
 from train import train
 
@@ -27,9 +24,7 @@ def test_each_preset_steps_with_finite_losses(make_config, name):
   mesh = parallel.make_mesh(1)
   state = parallel.replicate(methods.init_state(config, jax.random.PRNGKey(0)), mesh)
   before = jax.device_get(state.params)
-  step = parallel.data_parallel(functools.partial(
-      train.train_step, config=config, model=models.vae_from_config(config),
-      txs=methods.optimizers(config)), mesh)
+  step = train.make_step(config, mesh)
   dataset = parallel.replicate(random_dataset(), mesh)
   for _ in range(2):
     state, metrics = step(state, dataset)

@@ -1,5 +1,3 @@
-import functools
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -45,9 +43,7 @@ def test_both_decoders_train(make_config, upsampling):
              'label': rng.integers(0, 10, (32,)).astype(np.int32)}
   mesh = parallel.make_mesh(1)
   state = parallel.replicate(methods.init_state(config, jax.random.PRNGKey(0)), mesh)
-  step = parallel.data_parallel(functools.partial(
-      train.train_step, config=config, model=models.vae_from_config(config),
-      txs=methods.optimizers(config)), mesh)
+  step = train.make_step(config, mesh)
   dataset = parallel.replicate(dataset, mesh)
   losses = []
   for _ in range(20):

@@ -1,13 +1,10 @@
 """4 simulated CPU devices compute the same update as 1 device for the same global batch."""
 
-import functools
-
 import jax
 import numpy as np
 import pytest
 
 from jsemrep import methods
-from jsemrep import models
 from jsemrep import parallel
 from train import train
 
@@ -15,9 +12,7 @@ from train import train
 def run_steps(config, dataset, num_devices, steps):
   mesh = parallel.make_mesh(num_devices)
   state = parallel.replicate(methods.init_state(config, jax.random.PRNGKey(0)), mesh)
-  step = parallel.data_parallel(functools.partial(
-      train.train_step, config=config, model=models.vae_from_config(config),
-      txs=methods.optimizers(config)), mesh)
+  step = train.make_step(config, mesh)
   dataset = parallel.replicate(dataset, mesh)
   for _ in range(steps):
     state, metrics = step(state, dataset)

@@ -1,7 +1,6 @@
 """The training program: a jitted, data-parallel step and the loop around it."""
 
 import functools
-import os
 
 import jax
 import jax.numpy as jnp
@@ -79,6 +78,14 @@ def train_step(state, dataset, *, config, model, txs):
   return new_state, jax.lax.pmean(metrics, parallel.DATA_AXIS)
 
 
+def make_step(config, mesh):
+  """The jitted, data-parallel train_step of the configured method on `mesh`."""
+  return parallel.data_parallel(
+      functools.partial(train_step, config=config, model=models.vae_from_config(config),
+                        txs=methods.optimizers(config)),
+      mesh)
+
+
 def complete_config(config, train):
   """Fills in what the data decides (image shape, classes) so that the stored
   config alone rebuilds the model."""
@@ -90,14 +97,9 @@ def complete_config(config, train):
   return config
 
 
-def load_train_data(config):
-  return data.load(config.data.name, 'train', config.data.data_dir or None,
-                   config.data.manual_dir or None)
-
-
 def train_and_evaluate(config, workdir):
   """Trains config.num_steps steps, resuming from the latest checkpoint in workdir."""
-  train = load_train_data(config)
+  train = data.load_split(config, 'train')
   config = complete_config(config, train)
   mesh = parallel.make_mesh(config.num_devices or None)
   parallel.check_batch_size(config.batch_size, mesh)
@@ -114,14 +116,12 @@ def train_and_evaluate(config, workdir):
   state = parallel.replicate(state, mesh)
   step = int(jax.device_get(state.step))
 
-  model = models.vae_from_config(config)
-  step_fn = parallel.data_parallel(
-      functools.partial(train_step, config=config, model=model, txs=methods.optimizers(config)),
-      mesh)
+  step_fn = make_step(config, mesh)
   writer = writer_lib.MetricsWriter(workdir, config.num_steps, config.batch_size, step)
   print(f'training {config.method} on {config.data.name} ({len(train["label"])} examples) '
         f'on {mesh.shape[parallel.DATA_AXIS]} device(s), steps {step}..{config.num_steps}',
         flush=True)
+  metrics = None
   try:
     while step < config.num_steps:
       state, metrics = step_fn(state, dataset)
@@ -138,6 +138,6 @@ def train_and_evaluate(config, workdir):
     mngr.wait_until_finished()
     mngr.close()
     writer.close()
-  if not np.isfinite(float(jax.device_get(metrics['loss'])) if step else 0.0):
+  if metrics is not None and not np.isfinite(float(jax.device_get(metrics['loss']))):
     raise FloatingPointError(f'training diverged: final loss is not finite (see {workdir}/metrics.jsonl)')
   return state

@@ -1,3 +1,4 @@
 """Datasets: tfds builders and the in-memory input pipeline."""
 
-from jsemrep.data.pipeline import batch_indices, load, num_classes, prepare, to_float
+from jsemrep.data.pipeline import (batch_indices, load, load_split, num_classes, prepare,
+                                   to_float)

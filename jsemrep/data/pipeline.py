@@ -1,7 +1,6 @@
 """Datasets into memory, and the deterministic batch order of training."""
 
 import os
-import pathlib
 
 import jax
 import jax.numpy as jnp
@@ -38,6 +37,12 @@ def load(name, split, data_dir=None, manual_dir=None):
   arrays = {k: np.stack([e[k] for e in examples]) for k in examples[0]}
   arrays['label'] = arrays['label'].astype(np.int32)
   return arrays
+
+
+def load_split(config, split):
+  """`load` of the dataset a training config names."""
+  return load(config.data.name, split, config.data.data_dir or None,
+              config.data.manual_dir or None)
 
 
 def num_classes(labels):
