@@ -7,6 +7,7 @@ import jax
 
 from bench import common
 from jsemrep import models
+from jsemrep import runtime
 from jsemrep import sphere
 
 FLAGS = flags.FLAGS
@@ -39,4 +40,5 @@ def main(argv):
 
 
 if __name__ == '__main__':
+  runtime.reexec_with_huge_pages()
   app.run(main)

@@ -13,6 +13,7 @@ from ml_collections import config_flags
 from bench import common
 from jsemrep import methods
 from jsemrep import parallel
+from jsemrep import runtime
 from train import train
 
 FLAGS = flags.FLAGS
@@ -69,4 +70,5 @@ def main(argv):
 
 
 if __name__ == '__main__':
+  runtime.reexec_with_huge_pages()
   app.run(main)

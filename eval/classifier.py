@@ -17,6 +17,7 @@ import orbax.checkpoint as ocp
 
 from jsemrep import data
 from jsemrep import models
+from jsemrep import runtime
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('dataset', 'mnist5k', 'Dataset to train the classifier on.')
@@ -121,4 +122,5 @@ def main(argv):
 
 
 if __name__ == '__main__':
+  runtime.reexec_with_huge_pages()
   app.run(main)

@@ -13,9 +13,10 @@ from eval import classifier as classifier_lib
 from eval import common
 from jsemrep import data
 from jsemrep import inference
-from jsemrep.metrics import interpolation
 from jsemrep import plots
+from jsemrep import runtime
 from jsemrep import sphere
+from jsemrep.metrics import interpolation
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer('images_per_class_step', 3, 'Images per unit of class distance (odd: no image '
@@ -128,4 +129,5 @@ def main(argv):
 
 
 if __name__ == '__main__':
+  runtime.reexec_with_huge_pages()
   app.run(main)

@@ -13,6 +13,7 @@ from eval import common
 from jsemrep import data
 from jsemrep import inference
 from jsemrep import plots
+from jsemrep import runtime
 from jsemrep import sphere
 from jsemrep.metrics import lines
 
@@ -49,4 +50,5 @@ def main(argv):
 
 
 if __name__ == '__main__':
+  runtime.reexec_with_huge_pages()
   app.run(main)

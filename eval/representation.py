@@ -15,6 +15,7 @@ from eval import common
 from jsemrep import data
 from jsemrep import inference
 from jsemrep import plots
+from jsemrep import runtime
 from jsemrep.metrics import representation
 
 FLAGS = flags.FLAGS
@@ -47,4 +48,5 @@ def main(argv):
 
 
 if __name__ == '__main__':
+  runtime.reexec_with_huge_pages()
   app.run(main)

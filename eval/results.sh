@@ -11,6 +11,8 @@ DATASETS=${DATASETS:-"mnist5k rotated_mnist5k fashion_mnist lines"}
 for dataset in $DATASETS; do
   case $dataset in
     lines) config=train/configs/lines.py ;;
+    rotated_mnist5k) config=train/configs/rotated_atnl.py ;;   # margin 0.9, as for Multi-PIE
+    fashion_mnist) config=train/configs/fashion_atnl.py ;;
     *) config=train/configs/mnist5k.py ;;
   esac
   for method in $METHODS; do

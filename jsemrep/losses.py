@@ -51,18 +51,17 @@ def _neighbor_masks(labels, anchor, neighbor):
   return dist, positive, negative
 
 
-def _random_member(key, mask):
-  """A uniformly random index where mask is True (any index if none is)."""
-  scores = jnp.where(mask, jax.random.uniform(key, mask.shape), -1.0)
-  return jnp.argmax(scores)
+def _random_member(scores, mask):
+  """The index of the highest uniform score where mask is True: a uniformly random
+  member (any index if mask is empty)."""
+  return jnp.argmax(jnp.where(mask, scores, -1.0))
 
 
-def _anchor_triplet(labels, anchor, key, neighbor):
+def _anchor_triplet(labels, anchor, scores, neighbor):
   dist, positive, negative = _neighbor_masks(labels, anchor, neighbor)
-  key_p, key_n = jax.random.split(key)
-  p = _random_member(key_p, positive)
+  p = _random_member(scores[0], positive)
   n_mask = negative(dist[p])
-  n = _random_member(key_n, n_mask)
+  n = _random_member(scores[1], n_mask)
   valid = jnp.any(positive) & n_mask[n]
   return anchor, p, n, valid
 
@@ -72,13 +71,14 @@ def triplet_indices(labels, key, neighbor='ordinal', per_anchor=1):
 
   Each example anchors `per_anchor` triplets. Returns four arrays of shape
   (batch * per_anchor,); `valid` is False where the batch holds no triplet for
-  that anchor under the neighbour rule.
+  that anchor under the neighbour rule. The uniform scores that pick positives
+  and negatives are drawn as one array (one PRNG call, not one per anchor).
   """
   batch = labels.shape[0]
   anchors = jnp.tile(jnp.arange(batch), per_anchor)
-  keys = jax.random.split(key, anchors.shape[0])
+  scores = jax.random.uniform(key, (anchors.shape[0], 2, batch))
   one = functools.partial(_anchor_triplet, labels, neighbor=neighbor)
-  return jax.vmap(one)(anchors, keys)
+  return jax.vmap(one)(anchors, scores)
 
 
 def angular_triplet_neighbor(z, labels, key, margin, neighbor='ordinal', per_anchor=1):
@@ -113,13 +113,13 @@ def acai_autoencoder(alpha_pred):
   return jnp.mean(jnp.square(alpha_pred))
 
 
-def _semi_hard_triplet(sq_dist, labels, anchor, key, margin):
+def _semi_hard_triplet(sq_dist, labels, anchor, scores, margin):
   """One FaceNet triplet for `anchor`: a random positive, then the semi-hard
   negative (the nearest negative farther than the positive, within the margin
   or not), falling back to the farthest negative when none is farther."""
   same = labels == labels[anchor]
   positive = same & (jnp.arange(labels.shape[0]) != anchor)
-  p = _random_member(key, positive)
+  p = _random_member(scores, positive)
   d_ap, d_an = sq_dist[anchor, p], sq_dist[anchor]
   negative = ~same
   farther = negative & (d_an > d_ap)
@@ -136,7 +136,7 @@ def facenet_triplet(z, labels, key, margin=0.2, per_anchor=1):
   u = sphere.normalize(z)
   sq_dist = jnp.sum(jnp.square(u[:, None, :] - u[None, :, :]), axis=-1)
   anchors = jnp.tile(jnp.arange(z.shape[0]), per_anchor)
-  keys = jax.random.split(key, anchors.shape[0])
-  hinge, valid, _ = jax.vmap(lambda a, k: _semi_hard_triplet(sq_dist, labels, a, k, margin))(
-      anchors, keys)
+  scores = jax.random.uniform(key, (anchors.shape[0], z.shape[0]))
+  hinge, valid, _ = jax.vmap(lambda a, s: _semi_hard_triplet(sq_dist, labels, a, s, margin))(
+      anchors, scores)
   return jnp.sum(hinge) / jnp.maximum(jnp.sum(valid), 1)

@@ -126,7 +126,8 @@ class Critic(NamedTuple):
 
 
 def _image_critic(config):
-  return models.ImageCritic(tuple(config.model.channels))
+  return models.ImageCritic(tuple(config.model.channels),
+                            downsampling=models.downsampling_of(config))
 
 
 def _latent_example(config):

@@ -1,5 +1,6 @@
 import os
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from PIL import Image
@@ -113,3 +114,18 @@ def test_batch_indices_are_a_fresh_permutation_per_epoch():
   assert not np.array_equal(epoch0, epoch1)
   np.testing.assert_array_equal(data.batch_indices(0, 4, n, b), data.batch_indices(0, jnp.int32(4), n, b))
   assert not np.array_equal(data.batch_indices(1, 0, n, b), data.batch_indices(0, 0, n, b))
+
+
+@pytest.mark.parametrize('n', [1, 2, 7, 16, 17, 1000])
+def test_shuffled_positions_is_a_permutation(n):
+  for seed in range(3):
+    perm = np.asarray(data.shuffled_positions(jax.random.PRNGKey(seed), jnp.arange(n), n))
+    assert sorted(perm.tolist()) == list(range(n))
+
+
+def test_shuffled_positions_spreads_each_position_uniformly():
+  """Where position 0 lands over 2,000 keys: every one of 10 places about equally often."""
+  keys = jax.random.split(jax.random.PRNGKey(0), 2000)
+  first = jax.vmap(lambda k: data.shuffled_positions(k, jnp.arange(1), 10)[0])(keys)
+  counts = np.bincount(np.asarray(first), minlength=10)
+  assert counts.min() > 140 and counts.max() < 260, counts

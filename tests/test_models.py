@@ -50,3 +50,39 @@ def test_both_decoders_train(make_config, upsampling):
     state, metrics = step(state, dataset)
     losses.append(float(metrics['rec']))
   assert np.mean(losses[-3:]) < 0.8 * losses[0]
+
+
+@pytest.mark.parametrize('shape,kernel,padding', [
+    ((2, 32, 32, 1), (4, 4, 1, 3), 'SAME'),
+    ((2, 33, 31, 2), (4, 4, 2, 3), 'SAME'),       # odd padded sizes
+    ((2, 9, 9, 2), (2, 2, 2, 3), 'VALID'),
+    ((2, 10, 10, 2), (4, 2, 2, 3), ((2, 1), (0, 3))),
+])
+def test_space_to_depth_conv_is_the_strided_convolution(shape, kernel, padding):
+  x = jax.random.normal(jax.random.PRNGKey(0), shape)
+  w = jax.random.normal(jax.random.PRNGKey(1), kernel)
+  strided = lambda x, w: jax.lax.conv_general_dilated(x, w, (2, 2), padding,
+                                                      dimension_numbers=('NHWC', 'HWIO', 'NHWC'))
+  s2d = lambda x, w: models.space_to_depth_conv(x, w, (2, 2), padding)
+  np.testing.assert_allclose(s2d(x, w), strided(x, w), atol=1e-5)
+  loss = lambda conv: lambda x, w: jnp.sum(jnp.sin(conv(x, w)))
+  for got, want in zip(jax.grad(loss(s2d), (0, 1))(x, w), jax.grad(loss(strided), (0, 1))(x, w)):
+    np.testing.assert_allclose(got, want, atol=1e-4)
+
+
+def test_space_to_depth_conv_rejects_what_it_does_not_compute():
+  x, w = jnp.zeros((1, 8, 8, 1)), jnp.zeros((3, 3, 1, 1))
+  with pytest.raises(ValueError, match=r'stride-2 convolutions with even kernels, got strides '
+                                       r'\(2, 2\), kernel \(3, 3\)'):
+    models.space_to_depth_conv(x, w, (2, 2), 'SAME')
+  with pytest.raises(ValueError, match=r'got strides \(1, 1\)'):
+    models.space_to_depth_conv(x, jnp.zeros((2, 2, 1, 1)), (1, 1), 'SAME')
+
+
+def test_both_downsamplings_are_the_same_encoder():
+  x = jax.random.uniform(jax.random.PRNGKey(0), (3, 32, 32, 1))
+  params = models.Encoder(downsampling='strided').init(jax.random.PRNGKey(1), x)
+  out = {d: models.Encoder(downsampling=d).apply(params, x) for d in models.DOWNSAMPLINGS}
+  np.testing.assert_allclose(out['space_to_depth'][0], out['strided'][0], atol=1e-5)
+  with pytest.raises(ValueError, match="model.downsampling must be one of .* got 'pool'"):
+    models.Encoder(downsampling='pool').init(jax.random.PRNGKey(1), x)

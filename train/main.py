@@ -6,6 +6,7 @@ from absl import logging
 import jax
 from ml_collections import config_flags
 
+from jsemrep import runtime
 from train import train
 
 FLAGS = flags.FLAGS
@@ -25,4 +26,5 @@ def main(argv):
 
 
 if __name__ == '__main__':
+  runtime.reexec_with_huge_pages()
   app.run(main)

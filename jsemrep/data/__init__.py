@@ -1,4 +1,4 @@
 """Datasets: tfds builders and the in-memory input pipeline."""
 
 from jsemrep.data.pipeline import (batch_indices, load, load_split, num_classes, prepare,
-                                   to_float)
+                                   shuffled_positions, to_float)

@@ -49,8 +49,38 @@ def num_classes(labels):
   return int(np.max(labels)) + 1
 
 
-def epoch_permutation(seed, epoch, n):
-  return jax.random.permutation(jax.random.fold_in(jax.random.PRNGKey(seed), epoch), n)
+FEISTEL_ROUNDS = 4
+
+
+def _mix(x):
+  """A 32-bit integer hash (the murmur3 finaliser): the Feistel round function."""
+  x = (x ^ (x >> 16)) * jnp.uint32(0x85EBCA6B)
+  x = (x ^ (x >> 13)) * jnp.uint32(0xC2B2AE35)
+  return x ^ (x >> 16)
+
+
+def _feistel(x, round_keys, half_bits):
+  """A keyed bijection of [0, 4**half_bits): a balanced Feistel network."""
+  mask = jnp.uint32((1 << half_bits) - 1)
+  left, right = x >> half_bits, x & mask
+  for i in range(FEISTEL_ROUNDS):
+    left, right = right, left ^ (_mix(right ^ round_keys[i]) & mask)
+  return (left << half_bits) | right
+
+
+def shuffled_positions(key, positions, n):
+  """The images of `positions` under a random permutation of [0, n) drawn from `key`.
+
+  The permutation is a Feistel network over the smallest power of 4 >= n,
+  cycle-walked back into [0, n) (Black & Rogaway 2002), so a batch costs
+  O(batch) work: sorting a fresh permutation of all n examples every step
+  took 35 ms of a 160 ms step at n = 60,000 on the 2-core CPU.
+  """
+  half_bits = max(1, (max(n - 1, 1).bit_length() + 1) // 2)
+  round_keys = jax.random.bits(key, (FEISTEL_ROUNDS,), jnp.uint32)
+  walk = lambda y: jnp.where(y >= n, _feistel(y, round_keys, half_bits), y)
+  first = _feistel(jnp.asarray(positions, jnp.uint32), round_keys, half_bits)
+  return jax.lax.while_loop(lambda y: jnp.any(y >= n), walk, first).astype(jnp.int32)
 
 
 def batch_indices(seed, step, n, batch_size):
@@ -59,8 +89,8 @@ def batch_indices(seed, step, n, batch_size):
   jittable, so a resumed run sees exactly the batches of an uninterrupted one."""
   steps_per_epoch = n // batch_size
   epoch, position = jnp.divmod(step, steps_per_epoch)
-  perm = epoch_permutation(seed, epoch, n)
-  return jax.lax.dynamic_slice(perm, (position * batch_size,), (batch_size,))
+  positions = position * batch_size + jnp.arange(batch_size)
+  return shuffled_positions(jax.random.fold_in(jax.random.PRNGKey(seed), epoch), positions, n)
 
 
 def to_float(images):

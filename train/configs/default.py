@@ -19,7 +19,8 @@ def get_config():
   config.model.latent_dim = 64
   config.model.channels = (32, 64, 128)
   config.model.hidden = (512, 256)
-  config.model.upsampling = 'subpixel'
+  config.model.upsampling = 'subpixel'            # or 'transpose' (the paper's layer)
+  config.model.downsampling = 'space_to_depth'    # or 'strided': the same function, slower on CPU
 
   config.loss = ml_collections.ConfigDict()
   config.loss.reconstruction = 'l1'
