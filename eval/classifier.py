@@ -5,6 +5,7 @@ CLASSIFIER_DIR/NAME (default: beside the datasets)."""
 import functools
 import json
 import os
+import time
 
 from absl import app
 from absl import flags
@@ -68,10 +69,17 @@ def train_classifier(train, test, num_classes, epochs, seed=0):
   tx = optax.adam(optax.cosine_decay_schedule(1e-3, epochs * steps_per_epoch))
   opt_state = tx.init(params)
   images, labels = jnp.asarray(train['image']), jnp.asarray(train['label'])
+  start = time.perf_counter()
   for step in range(epochs * steps_per_epoch):
     idx = data.batch_indices(seed, step, len(labels), BATCH)
     params, opt_state = _train_step(model, tx, params, opt_state, data.to_float(images[idx]),
                                     labels[idx], jax.random.fold_in(key, step))
+    if (step + 1) % steps_per_epoch == 0:
+      jax.block_until_ready(params)
+      elapsed = time.perf_counter() - start
+      epoch = (step + 1) // steps_per_epoch
+      print(f'classifier epoch {epoch}/{epochs}: {elapsed:.0f} s, '
+            f'ETA {elapsed / epoch * (epochs - epoch):.0f} s', flush=True)
   predicted, _ = predict(model, params, test['image'])
   return model, params, float(np.mean(predicted == test['label']))
 
