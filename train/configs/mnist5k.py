@@ -1,7 +1,8 @@
 """Any method on mnist5k: --config.method=NAME (vae, aae, acai, triplet, atnl,
-atnl_adv, vaegan). 1,000 steps (64 epochs). Measured on a 2-core CPU at 400 steps
-with other jobs on the cores: 620-700 images/s for vae/aae/triplet/atnl, 400-460 for
-acai/atnl_adv, 220-230 for vaegan, so 1,000 steps take about 6, 10 and 19 minutes."""
+atnl_adv, vaegan). 1,000 steps (64 epochs). Measured on the 2-core CPU (Zen 5,
+2026-11-23, fashion_mnist runs of 400 steps): 2,450-2,650 images/s for
+vae/aae/triplet/atnl, 990-1,130 for atnl_adv/acai, 850 for vaegan, so 1,000 steps
+take about 2, 4 and 5 minutes."""
 
 from train.configs import default
 
