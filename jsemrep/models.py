@@ -40,7 +40,8 @@ def space_to_depth_conv(lhs, rhs, window_strides, padding, lhs_dilation=None, rh
   """
   del unused  # dimension_numbers: flax's nn.Conv is NHWC/HWIO
   kh, kw, cin, cout = rhs.shape
-  plain = all(d in (None, (1, 1)) for d in (lhs_dilation, rhs_dilation)) and feature_group_count == 1
+  plain = (all(d in (None, (1, 1)) for d in (lhs_dilation, rhs_dilation))
+           and feature_group_count == 1)
   if tuple(window_strides) != (2, 2) or kh % 2 or kw % 2 or not plain:
     raise ValueError(f'space_to_depth_conv computes undilated, ungrouped stride-2 convolutions '
                      f'with even kernels, got strides {tuple(window_strides)}, kernel {(kh, kw)}')
@@ -51,9 +52,9 @@ def space_to_depth_conv(lhs, rhs, window_strides, padding, lhs_dilation=None, rh
   out_h, out_w = (height - kh) // 2 + 1, (width - kw) // 2 + 1
   x = jnp.pad(lhs, ((0, 0), (top, bottom + height % 2), (left, right + width % 2), (0, 0)))
   kernel = rhs.reshape(kh // 2, 2, kw // 2, 2, cin, cout).transpose(0, 2, 1, 3, 4, 5)
-  y = lax.conv_general_dilated(space_to_depth(x, 2), kernel.reshape(kh // 2, kw // 2, 4 * cin, cout),
-                               (1, 1), 'VALID', dimension_numbers=('NHWC', 'HWIO', 'NHWC'),
-                               precision=precision)
+  kernel = kernel.reshape(kh // 2, kw // 2, 4 * cin, cout)
+  y = lax.conv_general_dilated(space_to_depth(x, 2), kernel, (1, 1), 'VALID',
+                               dimension_numbers=('NHWC', 'HWIO', 'NHWC'), precision=precision)
   return y[:, :out_h, :out_w]
 
 

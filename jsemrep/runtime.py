@@ -22,6 +22,7 @@ import sys
 
 CPU_FLAGS = {'xla_cpu_experimental_ynn_fusion_type': ''}
 MIN_JAXLIB = (0, 10)   # older jaxlibs may not know the flags, and XLA aborts on unknown ones
+HUGE_PAGES = 'glibc.malloc.hugetlb=1'
 
 
 def _version(text):
@@ -36,8 +37,6 @@ def with_cpu_flags(xla_flags, jaxlib_version):
            if f'--{name}=' not in xla_flags]
   return ' '.join([xla_flags, *extra]).strip()
 
-
-HUGE_PAGES = 'glibc.malloc.hugetlb=1'
 
 
 def set_cpu_defaults(environ=os.environ):

@@ -89,16 +89,16 @@ def test_semi_hard_mining_picks_the_expected_negative():
   z = jnp.stack([jnp.cos(angles), jnp.sin(angles)], -1)
   labels = jnp.array([0, 0, 1, 1, 1])
   sq = jnp.sum(jnp.square(z[:, None] - z[None]), -1)
-  SCORES = jnp.linspace(0.1, 0.5, 5)  # pylint: disable=invalid-name
+  scores = jnp.linspace(0.1, 0.5, 5)   # the positive drawn is the highest-scoring one
   # Anchor 0, positive 1 (d_ap = sq[0,1]); negatives 2, 3, 4: the nearest farther one is 2.
-  _, valid, n = losses._semi_hard_triplet(sq, labels, 0, SCORES, 0.2)  # pylint: disable=protected-access
+  _, valid, n = losses._semi_hard_triplet(sq, labels, 0, scores, 0.2)  # pylint: disable=protected-access
   assert bool(valid) and int(n) == 2
   # Anchor 1, positive 0 (angle 0.3): negative 2 at 0.2 is nearer, so 3 is the semi-hard one.
-  _, valid, n = losses._semi_hard_triplet(sq, labels, 1, SCORES, 0.2)  # pylint: disable=protected-access
+  _, valid, n = losses._semi_hard_triplet(sq, labels, 1, scores, 0.2)  # pylint: disable=protected-access
   assert bool(valid) and int(n) == 3
   # No negative is farther than the positive: fall back to the farthest negative.
   labels = jnp.array([0, 1, 1, 1, 0])
-  _, valid, n = losses._semi_hard_triplet(sq, labels, 0, SCORES, 0.2)  # pylint: disable=protected-access
+  _, valid, n = losses._semi_hard_triplet(sq, labels, 0, scores, 0.2)  # pylint: disable=protected-access
   assert bool(valid) and int(n) == 3
 
 
