@@ -18,6 +18,7 @@ import orbax.checkpoint as ocp
 
 from jsemrep import data
 from jsemrep import models
+from jsemrep.data import builders
 from jsemrep import runtime
 
 FLAGS = flags.FLAGS
@@ -94,16 +95,21 @@ def save(directory, params, info):
 
 def load_or_train(dataset, data_dir=None, manual_dir=None, epochs=15):
   """(model, params, info) of the dataset's evaluation classifier, training it first
-  if none is stored."""
+  if none is stored for this version of the dataset's splits."""
   directory = classifier_dir(dataset, data_dir)
   info_path = os.path.join(directory, 'info.json')
-  if not os.path.exists(info_path):
+  stored = None
+  if os.path.exists(info_path):
+    with open(info_path, encoding='utf-8') as f:
+      stored = json.load(f).get('data_version')
+  if stored != builders.DATASET_VERSION:
     train = data.load(dataset, 'train', data_dir, manual_dir)
     test = data.load(dataset, 'test', data_dir, manual_dir)
     k = data.num_classes(train['label'])
     print(f'training the evaluation classifier on {dataset} ({epochs} epochs)', flush=True)
     _, params, accuracy = train_classifier(train, test, k, epochs)
-    save(directory, params, {'dataset': dataset, 'num_classes': k, 'test_accuracy': accuracy,
+    save(directory, params, {'dataset': dataset, 'data_version': builders.DATASET_VERSION,
+                             'num_classes': k, 'test_accuracy': accuracy,
                              'epochs': epochs, 'image_shape': list(train['image'].shape[1:])})
   with open(info_path, encoding='utf-8') as f:
     info = json.load(f)

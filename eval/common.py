@@ -7,6 +7,7 @@ from absl import flags
 from absl import logging
 
 from jsemrep import checkpoint
+from jsemrep import methods
 from jsemrep import models
 
 flags.DEFINE_string('workdir', None, 'Training directory holding checkpoints/.')
@@ -19,6 +20,16 @@ def restore(workdir, step=None):
   logging.set_verbosity(logging.WARNING)
   config, state = checkpoint.restore_trained(workdir, step)
   return config, models.vae_from_config(config), state.params['vae'], int(state.step)
+
+
+def run_fields(config):
+  """What identifies the run in every result JSON: eval.report groups runs that
+  differ only in `seed` (docs/evaluation.md)."""
+  fields = {'method': config.method, 'dataset': config.data.name, 'seed': int(config.seed),
+            'num_steps': int(config.num_steps), 'uses_labels': methods.uses_labels(config)}
+  if 'atn' in methods.method(config).terms:
+    fields['neighbor'] = config.atn.neighbor
+  return fields
 
 
 def eval_dir(workdir):

@@ -10,7 +10,6 @@ import numpy as np
 
 from eval import classifier as classifier_lib
 from eval import common
-from eval import interpolate
 from jsemrep import data
 from jsemrep import inference
 from jsemrep import runtime
@@ -35,11 +34,12 @@ def main(argv):
   prior = jax.random.normal(jax.random.PRNGKey(0), (n, config.model.latent_dim))
   z_test = inference.encode(model, params, test['image'])
   a, b = rng.integers(0, len(z_test), n), rng.integers(0, len(z_test), n)
-  prototypes = interpolate.prototypes_of(model, params, train, config.data.num_classes)
+  prototypes = inference.class_prototypes(model, params, train['image'], train['label'],
+                                           config.data.num_classes)
   mixes = sphere.semantic_paths_batch(jnp.asarray(z_test[a]), jnp.asarray(z_test[b]),
                                       jnp.asarray(test['label'][a]), jnp.asarray(test['label'][b]),
                                       prototypes, jnp.array([0.5]))[:, 0]
-  result = {'step': step, 'method': config.method, 'dataset': config.data.name,
+  result = {'step': step, **common.run_fields(config),
             'classifier_test_accuracy': clf_info['test_accuracy']}
   for kind, z in (('prior', prior), ('interpolants', mixes)):
     fake = features(to_images(z))

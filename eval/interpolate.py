@@ -1,6 +1,8 @@
-"""python -m eval.interpolate --workdir=DIR: ordinal interpolation accuracy (DESIGN §5)
-for lerp and slerp, direct and semantic paths, scored by the evaluation classifier,
-and a figure of direct lerp, direct slerp and semantic slerp decodes."""
+"""python -m eval.interpolate --workdir=DIR [--split=test|validation]: ordinal
+interpolation accuracy, monotone and visits fractions (docs/evaluation.md) for lerp
+and slerp, direct and semantic paths, scored by the evaluation classifier, with every
+path's raw result in the JSON; on test also a figure of direct lerp, direct slerp and
+semantic slerp decodes."""
 
 import os
 
@@ -21,7 +23,10 @@ from jsemrep.metrics import interpolation
 FLAGS = flags.FLAGS
 flags.DEFINE_integer('images_per_class_step', 3, 'Images per unit of class distance (odd: no image '
                      'falls exactly halfway between two classes, where the expected class ties).')
-flags.DEFINE_integer('seed', 0, 'Which test images start and end the paths.')
+flags.DEFINE_integer('seed', 0, 'Which images start and end the paths; independent of the '
+                     'training seed, so runs evaluated with one seed share their paths.')
+flags.DEFINE_enum('split', 'test', ['test', 'validation'],
+                  'Split to score: choose settings on validation, report test.')
 flags.DEFINE_integer('paths_per_class_pair', 5, 'Test-image pairs per ordered class pair.')
 
 
@@ -33,48 +38,6 @@ def example_pairs(num_classes):
   k = num_classes
   pairs = [(0, k - 1), (1, k - 2), (k - 1, 1)]
   return [p for i, p in enumerate(pairs) if p[0] != p[1] and p not in pairs[:i]]
-
-
-def prototypes_of(model, params, train, num_classes):
-  z = jnp.asarray(inference.encode(model, params, train['image']))
-  return sphere.class_prototypes(z, train['label'], num_classes)
-
-
-def paths(kind, interp, z1, z2, y1, y2, prototypes, ts):
-  if kind == 'direct':
-    return sphere.direct_paths_batch(z1, z2, ts, interp)
-  return sphere.semantic_paths_batch(z1, z2, y1, y2, prototypes, ts, interp)
-
-
-def ordinal_accuracy(z_test, labels, prototypes, decode, classify, per_step, per_pair, seed):
-  """{'{interp}_{kind}': {'accuracy', 'monotone'}} over all ordered class pairs,
-  `per_pair` test-code pairs each, `per_step` images per unit of class distance.
-
-  decode: codes (N, d) -> images; classify: images -> labels (N,).
-  """
-  k = prototypes.shape[0]
-  rng = np.random.default_rng(seed)
-  by_class = [np.flatnonzero(labels == c) for c in range(k)]
-  totals = {}
-  for distance in range(1, k):
-    pairs = [(i, j) for i in range(k) for j in range(k) if abs(i - j) == distance]
-    starts = np.array([rng.choice(by_class[i]) for i, _ in pairs for _ in range(per_pair)])
-    ends = np.array([rng.choice(by_class[j]) for _, j in pairs for _ in range(per_pair)])
-    y1 = jnp.array([i for i, _ in pairs for _ in range(per_pair)])
-    y2 = jnp.array([j for _, j in pairs for _ in range(per_pair)])
-    ts = sphere.path_ts(per_step * distance + 1)
-    for interp in ('lerp', 'slerp'):
-      for kind in ('direct', 'semantic'):
-        z = paths(kind, interp, jnp.asarray(z_test[starts]), jnp.asarray(z_test[ends]), y1, y2,
-                  prototypes, ts)
-        flat = np.asarray(z).reshape(-1, z.shape[-1])
-        predicted = np.asarray(classify(decode(flat))).reshape(z.shape[:2])
-        accuracy, monotone = interpolation.ordinal_scores(jnp.asarray(predicted), y1, y2, ts)
-        t = totals.setdefault(f'{interp}_{kind}', np.zeros(4))
-        t += [float(accuracy) * predicted.size, predicted.size,
-              float(monotone) * len(predicted), len(predicted)]
-  return {name: {'accuracy': t[0] / t[1], 'monotone': t[2] / t[3], 'images': int(t[1]),
-                 'paths': int(t[3])} for name, t in totals.items()}
 
 
 def interpolation_rows(config, model, params, prototypes, test, pairs, per_step, seed):
@@ -101,31 +64,42 @@ def interpolation_rows(config, model, params, prototypes, test, pairs, per_step,
   return rows, angles
 
 
+def result_name(split):
+  """interpolate.json for test, interpolate_validation.json for validation."""
+  return 'interpolate' if split == 'test' else f'interpolate_{split}'
+
+
 def main(argv):
   del argv
   config, model, params, step = common.restore(FLAGS.workdir, FLAGS.step)
-  train, test = data.load_split(config, 'train'), data.load_split(config, 'test')
-  pairs = example_pairs(config.data.num_classes)
-  prototypes = prototypes_of(model, params, train, config.data.num_classes)
-  rows, angles = interpolation_rows(config, model, params, prototypes, test, pairs,
-                                    FIGURE_IMAGES_PER_CLASS_STEP, FLAGS.seed)
+  train, scored = data.load_split(config, 'train'), data.load_split(config, FLAGS.split)
+  k = config.data.num_classes
+  circular = bool(config.data.get('circular', False))
+  prototypes = inference.class_prototypes(model, params, train['image'], train['label'], k)
   clf_model, clf_params, clf_info = classifier_lib.for_run(config)
   classify = lambda images: classifier_lib.predict(clf_model, clf_params, images)[0]
   decode = lambda z: inference.to_images(inference.decode(model, params, z),
                                          config.loss.reconstruction)
-  scores = ordinal_accuracy(inference.encode(model, params, test['image']), test['label'],
-                            prototypes, decode, classify, FLAGS.images_per_class_step,
-                            FLAGS.paths_per_class_pair, FLAGS.seed)
-  figure = os.path.join(common.eval_dir(FLAGS.workdir), 'interpolate.png')
-  plots.image_rows(rows, figure, f'{config.method} on {config.data.name}, step {step}')
-  path = common.write_json(FLAGS.workdir, 'interpolate', {
-      'step': step, 'method': config.method, 'dataset': config.data.name, 'pairs': pairs,
-      'adjacent_prototype_angles_deg': angles, 'figure': figure,
-      'images_per_class_step': FLAGS.images_per_class_step,
-      'classifier_test_accuracy': clf_info['test_accuracy'], 'scores': scores})
+  scores, raw = interpolation.ordinal_study(
+      inference.encode(model, params, scored['image']), scored['label'], prototypes, decode,
+      classify, FLAGS.images_per_class_step, FLAGS.paths_per_class_pair, FLAGS.seed, circular)
+  result = {'step': step, 'split': FLAGS.split, 'pairs_seed': FLAGS.seed,
+            **common.run_fields(config),
+            'images_per_class_step': FLAGS.images_per_class_step,
+            'classifier_test_accuracy': clf_info['test_accuracy'], 'scores': scores}
+  if FLAGS.split == 'test':
+    pairs = example_pairs(k)
+    rows, angles = interpolation_rows(config, model, params, prototypes, scored, pairs,
+                                      FIGURE_IMAGES_PER_CLASS_STEP, FLAGS.seed)
+    figure = os.path.join(common.eval_dir(FLAGS.workdir), 'interpolate.png')
+    plots.image_rows(rows, figure, f'{config.method} on {config.data.name}, step {step}')
+    result.update(pairs=pairs, adjacent_prototype_angles_deg=angles, figure=figure)
+  path = common.write_json(FLAGS.workdir, result_name(FLAGS.split), {**result, 'paths': raw})
   for name, score in scores.items():
-    print(f'{name:15s} accuracy {score["accuracy"]:.3f}  monotone {score["monotone"]:.3f}')
-  print(f'(classifier test accuracy {clf_info["test_accuracy"]:.3f}); wrote {figure} and {path}')
+    print(f'{name:15s} accuracy {score["accuracy"]:.3f}  monotone {score["monotone"]:.3f}  '
+          f'visits {score["visits"]:.3f}')
+  print(f'({FLAGS.split} split; classifier test accuracy {clf_info["test_accuracy"]:.3f}); '
+        f'wrote {path}')
 
 
 if __name__ == '__main__':

@@ -1,6 +1,6 @@
 """python -m eval.lines --workdir=DIR (a model trained on `lines`): ACAI's Mean
-Distance and Smoothness (DESIGN §5) of lerp and slerp interpolations between random
-test pairs, and a figure of decoded line interpolations."""
+Distance and Smoothness (docs/evaluation.md) of lerp and slerp interpolations between
+random test pairs, each path's raw result, and a figure of decoded line interpolations."""
 
 import os
 
@@ -34,16 +34,19 @@ def main(argv):
   a, b = rng.integers(0, len(z), FLAGS.paths), rng.integers(0, len(z), FLAGS.paths)
   ts = sphere.path_ts(FLAGS.path_length)
   reference = lines.reference_lines()
-  result = {'step': step, 'method': config.method, 'dataset': config.data.name}
+  result = {'step': step, **common.run_fields(config), 'paths': {}}
   rows = []
   for interp in ('lerp', 'slerp'):
     codes = sphere.direct_paths_batch(jnp.asarray(z[a]), jnp.asarray(z[b]), ts, interp)
     images = inference.to_images(inference.decode(model, params, np.asarray(codes)),
                                  config.loss.reconstruction)
-    result[interp] = lines.lines_scores(images, reference)
+    result[interp], raw = lines.lines_scores(images, reference)
+    result['paths'][interp] = {k: [None if np.isnan(v) else v for v in values]
+                               for k, values in raw.items()}
     rows += [(f'{interp} {p}', images[p]) for p in range(3)]
     print(f'{interp}: mean distance {result[interp]["mean_distance"]:.4f} '
-          f'smoothness {result[interp]["smoothness"]:.4f}')
+          f'smoothness {result[interp]["smoothness"]:.4f} '
+          f'(paths that do not move: {result[interp]["still_paths"]})')
   figure = os.path.join(common.eval_dir(FLAGS.workdir), 'lines.png')
   plots.image_rows(rows, figure, f'{config.method} on lines, step {step}')
   common.write_json(FLAGS.workdir, 'lines', {**result, 'figure': figure})

@@ -42,7 +42,7 @@ def main(argv):
   plots.scatter_by_class(embedding, test['label'], figure,
                          f't-SNE of test latents: {config.method} on {config.data.name}')
   path = common.write_json(FLAGS.workdir, 'representation', {
-      'step': step, 'method': config.method, 'dataset': config.data.name, **result,
+      'step': step, **common.run_fields(config), **result,
       'figure': figure})
   print(' '.join(f'{k} {v:.3f}' for k, v in result.items()) + f'; wrote {path}')
 

@@ -3,10 +3,12 @@
 import functools
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from jsemrep import data
 from jsemrep import models
+from jsemrep import sphere
 
 
 @functools.partial(jax.jit, static_argnums=0)
@@ -41,3 +43,9 @@ def to_images(decoded, reconstruction):
   if reconstruction == 'bce':
     return 1.0 / (1.0 + np.exp(-decoded))
   return np.clip(decoded, 0.0, 1.0)
+
+
+def class_prototypes(model, params, images, labels, num_classes):
+  """(num_classes, d) normalised mean code direction of each class of uint8 images."""
+  z = jnp.asarray(encode(model, params, images))
+  return sphere.class_prototypes(z, labels, num_classes)

@@ -32,10 +32,17 @@ def kl_divergence(mu, logvar):
   return jnp.mean(kl)
 
 
-def _neighbor_masks(labels, anchor, neighbor):
+def label_distance(a, b, period=None):
+  """|a - b| in the semantic order; for circular labels (period = the number of
+  classes, e.g. angle bins) the shorter way round, min(|a - b|, period - |a - b|)."""
+  dist = jnp.abs(a - b)
+  return dist if period is None else jnp.minimum(dist, period - dist)
+
+
+def _neighbor_masks(labels, anchor, neighbor, period):
   """Masks over the batch for one anchor: who may be a positive, and for a
   given positive's class distance, who may be a negative."""
-  dist = jnp.abs(labels - labels[anchor])
+  dist = label_distance(labels, labels[anchor], period)
   not_self = jnp.arange(labels.shape[0]) != anchor
   if neighbor == 'ordinal':
     positive = not_self & (dist < jnp.max(dist))
@@ -57,8 +64,8 @@ def _random_member(scores, mask):
   return jnp.argmax(jnp.where(mask, scores, -1.0))
 
 
-def _anchor_triplet(labels, anchor, scores, neighbor):
-  dist, positive, negative = _neighbor_masks(labels, anchor, neighbor)
+def _anchor_triplet(labels, anchor, scores, neighbor, period):
+  dist, positive, negative = _neighbor_masks(labels, anchor, neighbor, period)
   p = _random_member(scores[0], positive)
   n_mask = negative(dist[p])
   n = _random_member(scores[1], n_mask)
@@ -66,10 +73,11 @@ def _anchor_triplet(labels, anchor, scores, neighbor):
   return anchor, p, n, valid
 
 
-def triplet_indices(labels, key, neighbor='ordinal', per_anchor=1):
+def triplet_indices(labels, key, neighbor='ordinal', per_anchor=1, period=None):
   """Random (anchor, positive, negative, valid) index arrays built from labels.
 
-  Each example anchors `per_anchor` triplets. Returns four arrays of shape
+  Each example anchors `per_anchor` triplets; class distances are
+  `label_distance(.., period)` (period: the class count of circular labels). Returns four arrays of shape
   (batch * per_anchor,); `valid` is False where the batch holds no triplet for
   that anchor under the neighbour rule. The uniform scores that pick positives
   and negatives are drawn as one array (one PRNG call, not one per anchor).
@@ -77,16 +85,18 @@ def triplet_indices(labels, key, neighbor='ordinal', per_anchor=1):
   batch = labels.shape[0]
   anchors = jnp.tile(jnp.arange(batch), per_anchor)
   scores = jax.random.uniform(key, (anchors.shape[0], 2, batch))
-  one = functools.partial(_anchor_triplet, labels, neighbor=neighbor)
+  one = functools.partial(_anchor_triplet, labels, neighbor=neighbor, period=period)
   return jax.vmap(one)(anchors, scores)
 
 
-def angular_triplet_neighbor(z, labels, key, margin, neighbor='ordinal', per_anchor=1):
+def angular_triplet_neighbor(z, labels, key, margin, neighbor='ordinal', per_anchor=1,
+                             period=None):
   """ATNL: mean over valid triplets of max(angle(a, p) - angle(a, n) + m, 0).
 
-  A batch with no valid triplet gives 0.
+  A batch with no valid triplet gives 0. period: the number of classes when the
+  labels are circular (None: a line).
   """
-  a, p, n, valid = triplet_indices(labels, key, neighbor, per_anchor)
+  a, p, n, valid = triplet_indices(labels, key, neighbor, per_anchor, period)
   angle = jax.vmap(sphere.angle)
   hinge = jax.nn.relu(angle(z[a], z[p]) - angle(z[a], z[n]) + margin)
   return jnp.sum(jnp.where(valid, hinge, 0.0)) / jnp.maximum(jnp.sum(valid), 1)

@@ -35,10 +35,15 @@ def kl_term(outputs, batch, key, config):
   return losses.kl_divergence(outputs['mu'], outputs['logvar'])
 
 
+def label_period(config):
+  """The class count when the dataset's labels are circular, else None."""
+  return config.data.num_classes if config.data.get('circular', False) else None
+
+
 def atn_term(outputs, batch, key, config):
   return losses.angular_triplet_neighbor(
       outputs['z_all'], batch['label_all'], key, config.atn.margin, config.atn.neighbor,
-      config.atn.triplets_per_anchor)
+      config.atn.triplets_per_anchor, label_period(config))
 
 
 def triplet_term(outputs, batch, key, config):
@@ -179,6 +184,11 @@ def method(config):
   if config.method not in PRESETS:
     raise ValueError(f'unknown method {config.method!r}; known: {", ".join(sorted(PRESETS))}')
   return PRESETS[config.method]
+
+
+def uses_labels(config):
+  """Whether the method's loss reads class labels (tables mark it)."""
+  return bool({'atn', 'triplet'} & set(method(config).terms))
 
 
 def effective_weights(config):

@@ -49,7 +49,8 @@ def scatter_by_class(points, labels, path, title=None):
 
 
 def grouped_bars(values, path, title):
-  """values {(group, member): number} as bars grouped by group (e.g. dataset x method)."""
+  """values {(group, member): (mean, low, high)} as bars with interval whiskers,
+  grouped by group (e.g. dataset x method)."""
   groups = sorted({g for g, _ in values})
   members = sorted({m for _, m in values})
   width = 0.8 / max(len(members), 1)
@@ -57,8 +58,9 @@ def grouped_bars(values, path, title):
   cmap = plt.get_cmap('tab20')
   for i, member in enumerate(members):
     xs = [g_i + i * width for g_i, g in enumerate(groups) if (g, member) in values]
-    ys = [values[(g, member)] for g in groups if (g, member) in values]
-    ax.bar(xs, ys, width, label=member, color=cmap(i % 20))
+    stats = np.array([values[(g, member)] for g in groups if (g, member) in values])
+    ax.bar(xs, stats[:, 0], width, label=member, color=cmap(i % 20),
+           yerr=[stats[:, 0] - stats[:, 1], stats[:, 2] - stats[:, 0]], capsize=2)
   ax.set_xticks([g_i + 0.4 - width / 2 for g_i in range(len(groups))])
   ax.set_xticklabels(groups)
   ax.set_ylim(0, 1)

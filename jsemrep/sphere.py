@@ -86,22 +86,35 @@ def direct_path(z1, z2, t, interp='slerp'):
   return INTERPOLATIONS[interp](z1, z2, t)
 
 
-def semantic_path(z1, z2, y1, y2, prototypes, t, interp='slerp'):
+def class_step(y1, y2, circular=False, num_classes=None):
+  """The signed class distance from y1 to y2; for circular labels the shorter way
+  round (ties go upwards), so y1 + class_step reaches y2 modulo num_classes."""
+  if not circular:
+    return y2 - y1
+  half = num_classes // 2
+  return jnp.mod(y2 - y1 + half, num_classes) - half
+
+
+def semantic_path(z1, z2, y1, y2, prototypes, t, interp='slerp', circular=False):
   """Piecewise interpolation from z1 (class y1) to z2 (class y2) through the
   prototypes of the classes strictly between them, in order.
 
   prototypes: (num_classes, d) unit directions. Each waypoint is scaled to the
   radius lerped between |z1| and |z2| at its position, so only the direction
   follows the prototypes. Shapes are static, so the function vmaps over pairs
-  with different class distances.
+  with different class distances. circular: the classes form a ring (angle
+  bins) and the path goes the shorter way round.
   """
-  steps = jnp.abs(y2 - y1)
-  sign = jnp.sign(y2 - y1)
+  k_classes = prototypes.shape[0]
+  delta = class_step(y1, y2, circular, k_classes)
+  steps = jnp.abs(delta)
+  sign = jnp.sign(delta)
   r1, r2 = safe_norm(z1), safe_norm(z2)
 
   def waypoint(k):
     radius = lerp(r1, r2, k / jnp.maximum(steps, 1))
-    proto = prototypes[jnp.clip(y1 + sign * k, 0, prototypes.shape[0] - 1)]
+    c = y1 + sign * k
+    proto = prototypes[jnp.mod(c, k_classes) if circular else jnp.clip(c, 0, k_classes - 1)]
     inner = radius * normalize(proto)
     return jnp.where(k <= 0, z1, jnp.where(k >= steps, z2, inner))
 
@@ -124,9 +137,9 @@ def direct_paths_batch(z1, z2, ts, interp='slerp'):
   return jax.vmap(per_pair, in_axes=(0, 0, None))(z1, z2, ts)
 
 
-def semantic_paths_batch(z1, z2, y1, y2, prototypes, ts, interp='slerp'):
+def semantic_paths_batch(z1, z2, y1, y2, prototypes, ts, interp='slerp', circular=False):
   """(P, d), (P, d), (P,), (P,), (K, d), (S,) -> (P, S, d)."""
-  path = functools.partial(semantic_path, interp=interp)
+  path = functools.partial(semantic_path, interp=interp, circular=circular)
   per_step = jax.vmap(path, in_axes=(None, None, None, None, None, 0))
   per_pair = jax.vmap(per_step, in_axes=(0, 0, 0, 0, None, None))
   return per_pair(z1, z2, y1, y2, prototypes, ts)

@@ -12,7 +12,7 @@ from jsemrep.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx, write_idx
 from tests.conftest import digit_like_images
 
 
-def write_mnist_dir(directory, n_train=30, n_test=10):
+def write_mnist_dir(directory, n_train=100, n_test=10):
   directory.mkdir(parents=True, exist_ok=True)
   for split, n in (('train', n_train), ('t10k', n_test)):
     labels = np.arange(n) % 10
@@ -34,18 +34,20 @@ def test_idx_round_trip_and_wrong_magic(tmp_path):
 def test_idx_builders_from_a_manual_directory(tmp_path, name):
   manual = write_mnist_dir(tmp_path / 'manual')
   train = data.load(name, 'train', tmp_path / 'data', manual)
+  validation = data.load(name, 'validation', tmp_path / 'data', manual)
   test = data.load(name, 'test', tmp_path / 'data', manual)
-  assert train['image'].shape == (30, 32, 32, 1) and train['image'].dtype == np.uint8
-  assert test['image'].shape == (10, 32, 32, 1)
-  assert sorted(train['label'].tolist()) == sorted((np.arange(30) % 10).tolist())
+  assert train['image'].shape == (90, 32, 32, 1) and train['image'].dtype == np.uint8
+  assert validation['image'].shape == (10, 32, 32, 1) and test['image'].shape == (10, 32, 32, 1)
+  np.testing.assert_array_equal(np.bincount(validation['label']), [1] * 10)
+  assert not _keys(train['image']) & _keys(validation['image'])
 
 
 def test_idx_builder_with_wrong_magic_names_the_file_and_writes_nothing(tmp_path):
   manual = write_mnist_dir(tmp_path / 'manual')
-  write_idx(manual / 'train-labels-idx1-ubyte.gz', np.zeros((30, 2), np.uint8))
+  write_idx(manual / 'train-labels-idx1-ubyte.gz', np.zeros((100, 2), np.uint8))
   with pytest.raises(ValueError, match=r'train-labels-idx1-ubyte.gz: not an IDX label file'):
     data.load('mnist', 'train', tmp_path / 'data', manual)
-  assert not (tmp_path / 'data' / 'mnist' / '1.0.0').exists()
+  assert not (tmp_path / 'data' / 'mnist' / builders.DATASET_VERSION).exists()
   assert not any('incomplete' in p for _, dirs, _ in os.walk(tmp_path / 'data') for p in dirs)
 
 
@@ -55,7 +57,7 @@ def test_missing_manual_directory_names_the_directory(tmp_path):
     data.load('mnist', 'train', tmp_path / 'data', missing)
   with pytest.raises(FileNotFoundError, match='nowhere'):
     data.load('multi_pie', 'train', tmp_path / 'data', missing)
-  assert not (tmp_path / 'data' / 'mnist' / '1.0.0').exists()
+  assert not (tmp_path / 'data' / 'mnist' / builders.DATASET_VERSION).exists()
 
 
 def test_unknown_dataset():
@@ -63,12 +65,22 @@ def test_unknown_dataset():
     data.load('cifar', 'train')
 
 
-def test_mnist5k_split_is_stratified_and_deterministic(mnist5k_dir, data_dir):
-  train = data.load('mnist5k', 'train', data_dir, mnist5k_dir)
-  test = data.load('mnist5k', 'test', data_dir, mnist5k_dir)
-  assert train['image'].shape == (160, 32, 32, 1) and test['image'].shape == (40, 32, 32, 1)
-  np.testing.assert_array_equal(np.bincount(train['label']), [16] * 10)
-  np.testing.assert_array_equal(np.bincount(test['label']), [4] * 10)
+def _keys(images):
+  return {im.tobytes() for im in images}
+
+
+def test_mnist5k_splits_are_stratified_disjoint_and_deterministic(mnist5k_dir, data_dir, tmp_path):
+  splits = {s: data.load('mnist5k', s, data_dir, mnist5k_dir) for s in ('train', 'validation', 'test')}
+  # 20 digits per class: 4 to test, then round(10 % of 16) = 2 to validation.
+  assert [len(splits[s]['label']) for s in ('train', 'validation', 'test')] == [140, 20, 40]
+  np.testing.assert_array_equal(np.bincount(splits['train']['label']), [14] * 10)
+  np.testing.assert_array_equal(np.bincount(splits['validation']['label']), [2] * 10)
+  np.testing.assert_array_equal(np.bincount(splits['test']['label']), [4] * 10)
+  keys = {s: _keys(v['image']) for s, v in splits.items()}
+  assert not keys['train'] & keys['validation'] and not keys['validation'] & keys['test']
+  assert not keys['train'] & keys['test']
+  rebuilt = data.load('mnist5k', 'validation', tmp_path / 'again', mnist5k_dir)
+  np.testing.assert_array_equal(rebuilt['image'], splits['validation']['image'])
   again = builders.stratified_split(np.repeat(np.arange(10), 20), 0.2)
   np.testing.assert_array_equal(again[1], builders.stratified_split(np.repeat(np.arange(10), 20), 0.2)[1])
 
@@ -81,8 +93,10 @@ def test_mnist5k_default_source_is_mlxtends_file():
 
 def test_rotated_mnist5k_labels_are_the_rotation_order(mnist5k_dir, tmp_path):
   train = data.load('rotated_mnist5k', 'train', tmp_path, mnist5k_dir)
-  assert train['image'].shape == (7 * 160, 32, 32, 1)
-  np.testing.assert_array_equal(np.bincount(train['label']), [160] * 7)
+  validation = data.load('rotated_mnist5k', 'validation', tmp_path, mnist5k_dir)
+  assert train['image'].shape == (7 * 140, 32, 32, 1)
+  np.testing.assert_array_equal(np.bincount(train['label']), [140] * 7)
+  np.testing.assert_array_equal(np.bincount(validation['label']), [20] * 7)
 
 
 def test_lines_render_and_label():
@@ -100,9 +114,15 @@ def test_multi_pie_from_viewpoint_folders(tmp_path):
     (manual / view).mkdir(parents=True)
     for i in range(5):
       Image.fromarray(rng.integers(0, 255, (20, 24, 3), dtype=np.uint8)).save(manual / view / f'{i}.png')
+  for view in ('30', '-30', '0', '-15'):
+    for i in range(5, 15):
+      Image.fromarray(rng.integers(0, 255, (20, 24, 3), dtype=np.uint8)).save(manual / view / f'{i}.png')
   train = data.load('multi_pie', 'train', tmp_path / 'data', manual)
+  validation = data.load('multi_pie', 'validation', tmp_path / 'data', manual)
   test = data.load('multi_pie', 'test', tmp_path / 'data', manual)
-  assert train['image'].shape == (16, 64, 64, 3) and test['image'].shape == (4, 64, 64, 3)
+  # 15 images per viewpoint: 3 to test, the 10th of the other 12 to validation.
+  assert train['image'].shape == (44, 64, 64, 3) and test['image'].shape == (12, 64, 64, 3)
+  np.testing.assert_array_equal(np.bincount(validation['label']), [1] * 4)
   assert [p.name for p in builders.viewpoint_folders(manual)] == ['-30', '-15', '0', '30']
 
 

@@ -97,3 +97,19 @@ def test_sampled_triplets_obey_the_neighbor_rule(neighbor):
 def test_unknown_neighbor_is_rejected():
   with pytest.raises(ValueError, match="atn.neighbor must be one of .* got 'nearest'"):
     losses.triplet_indices(jnp.array([0, 1]), KEY, 'nearest')
+
+
+def test_circular_label_distance_goes_the_short_way_round():
+  a, b = jnp.array([0, 9, 2, 7]), jnp.array([9, 0, 7, 2])
+  np.testing.assert_array_equal(losses.label_distance(a, b), [9, 9, 5, 5])
+  np.testing.assert_array_equal(losses.label_distance(a, b, period=10), [1, 1, 5, 5])
+
+
+def test_adjacent_rule_on_circular_labels_takes_9_as_a_neighbour_of_0():
+  labels = jnp.array([0, 0, 9, 5, 5])
+  a, p, n, valid = losses.triplet_indices(labels, KEY, 'adjacent', per_anchor=8, period=10)
+  a, n, valid = np.asarray(a), np.asarray(n), np.asarray(valid)
+  anchors_of_0 = valid & (np.asarray(labels)[a] == 0)
+  assert anchors_of_0.any() and set(np.asarray(labels)[n[anchors_of_0]].tolist()) == {9}
+  _, _, _, linear_valid = losses.triplet_indices(labels, KEY, 'adjacent', per_anchor=8)
+  assert not np.asarray(linear_valid).any()   # on a line, 0 and 9 are not neighbours

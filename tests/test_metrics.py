@@ -2,8 +2,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from eval import interpolate
 from jsemrep.metrics import interpolation
+from jsemrep.metrics import intervals
 
 
 def test_expected_labels_round_along_the_path():
@@ -24,12 +24,36 @@ def test_path_monotone(predicted, start, end, monotone):
   assert bool(interpolation.path_monotone(jnp.array(predicted), start, end)) == monotone
 
 
-def test_ordinal_scores_hand_computed():
+@pytest.mark.parametrize('predicted,start,end,visits', [
+    ([0, 0, 0, 9, 9, 9], 0, 9, False),   # monotone, but skips 1..8
+    ([2, 3, 3, 4, 5], 2, 5, True),
+    ([2, 2, 3, 4, 4, 5, 5], 2, 5, True),
+    ([2, 3, 5], 2, 5, False),           # skips 4
+    ([2, 3, 2, 3, 4, 5], 2, 5, False),  # steps back
+    ([5, 4, 3, 2], 5, 2, True),
+    ([5, 4, 3, 3], 5, 2, False),        # never reaches 2
+    ([1, 2, 3, 4], 2, 4, False),        # starts elsewhere
+])
+def test_path_visits(predicted, start, end, visits):
+  assert bool(interpolation.path_visits(jnp.array(predicted), start, end)) == visits
+
+
+def test_circular_paths_go_the_short_way_round():
+  # 10 angle bins: from 8 to 1 the path visits 8, 9, 0, 1.
+  ts = jnp.linspace(0, 1, 4)
+  np.testing.assert_array_equal(interpolation.expected_labels(8, 1, ts, True, 10), [8, 9, 0, 1])
+  assert bool(interpolation.path_visits(jnp.array([8, 9, 9, 0, 1]), 8, 1, True, 10))
+  assert not bool(interpolation.path_visits(jnp.array([8, 9, 9, 0, 1]), 8, 1))
+  assert bool(interpolation.path_monotone(jnp.array([1, 0, 0, 9]), 1, 9, True, 10))
+
+
+def test_path_scores_hand_computed():
   ts = jnp.linspace(0, 1, 3)
   predicted = jnp.array([[0, 1, 2], [0, 0, 2]])
-  accuracy, monotone = interpolation.ordinal_scores(predicted, jnp.array([0, 0]),
-                                                    jnp.array([2, 2]), ts)
-  assert accuracy == pytest.approx(5 / 6) and monotone == pytest.approx(1.0)
+  scores = interpolation.path_scores(predicted, jnp.array([0, 0]), jnp.array([2, 2]), ts)
+  np.testing.assert_array_equal(scores['correct'], [3, 2])
+  np.testing.assert_array_equal(scores['monotone'], [True, True])
+  np.testing.assert_array_equal(scores['visits'], [True, False])
 
 
 def test_ordinal_accuracy_on_a_synthetic_decoder_with_known_classes():
@@ -44,15 +68,22 @@ def test_ordinal_accuracy_on_a_synthetic_decoder_with_known_classes():
   prototypes = jnp.stack([jnp.cos(jnp.arange(k) * step), jnp.sin(jnp.arange(k) * step)], -1)
   classify = lambda codes: np.clip(np.round(np.arctan2(codes[:, 1], codes[:, 0]) / step), 0, k - 1)
   centred = np.stack([np.cos(np.arange(k) * step), np.sin(np.arange(k) * step)], -1)
-  scores = interpolate.ordinal_accuracy(centred.repeat(3, 0).astype(np.float32), labels,
-                                        prototypes, lambda c: c, classify, 3, 2, 0)
+  scores, raw = interpolation.ordinal_study(centred.repeat(3, 0).astype(np.float32), labels,
+                                            prototypes, lambda c: c, classify, 3, 2, 0)
   assert scores['slerp_semantic']['accuracy'] == pytest.approx(1.0)
   assert scores['slerp_direct']['accuracy'] == pytest.approx(1.0)
   assert scores['slerp_semantic']['monotone'] == pytest.approx(1.0)
   assert scores['lerp_direct']['accuracy'] < 1.0
   assert scores['lerp_direct']['monotone'] == pytest.approx(1.0)
-  noisy = interpolate.ordinal_accuracy(z, labels, prototypes, lambda c: c, classify, 3, 2, 0)
+  assert scores['slerp_semantic']['visits'] == pytest.approx(1.0)
+  assert scores['slerp_semantic']['paths'] == 90 * 2 == len(raw['start_index'])
+  assert interpolation.summarize(raw) == scores
+  noisy, _ = interpolation.ordinal_study(z, labels, prototypes, lambda c: c, classify, 3, 2, 0)
   assert noisy['slerp_semantic']['accuracy'] > 0.9
+  # The pairs depend on the evaluation seed alone: every run scores the same paths.
+  again, raw_again = interpolation.ordinal_study(z, labels, prototypes, lambda c: c, classify,
+                                                 3, 2, 0)
+  assert raw_again['start_index'] == raw['start_index'] and again == noisy
 
 
 from jsemrep.metrics import generation  # pylint: disable=wrong-import-position
@@ -99,10 +130,54 @@ def test_lines_metrics_perfect_vs_shuffled():
   thetas = np.linspace(0.2, 1.4, 8)
   perfect = np.stack([builders.render_line(t) / 255.0 for t in thetas])[None, ..., None]
   shuffled = perfect[:, np.random.default_rng(0).permutation(8)]
-  good = lines.lines_scores(perfect, reference)
-  bad = lines.lines_scores(shuffled, reference)
-  assert good['mean_distance'] < 0.01 and good['smoothness'] < 0.01
+  good, raw = lines.lines_scores(perfect, reference)
+  bad, _ = lines.lines_scores(shuffled, reference)
+  assert good['mean_distance'] < 0.01 and good['smoothness'] < 0.02
   assert bad['smoothness'] > 0.1
+  assert len(raw['smoothness']) == 1 and len(raw['distance']) == 1
+
+
+def test_lines_smoothness_as_acai_computes_it():
+  # Evenly spaced: 0. One jump of 0.2 out of 0.3 over 3 steps: 2/3 - 1/3.
   assert lines.smoothness([0.0, 0.1, 0.2, 0.3]) == pytest.approx(0.0, abs=1e-12)
-  assert lines.smoothness([0.0, 0.0, 0.0, 0.3]) == pytest.approx(1 - 1 / 3)
-  assert lines.smoothness([0.5, 0.5, 0.5, 0.5]) == pytest.approx(1 - 1 / 3)
+  assert lines.smoothness([0.0, 0.0, 0.1, 0.3]) == pytest.approx(2 / 3 - 1 / 3)
+  # Unwrapped across 2pi: 6.2 -> 0.1 is a step of 0.183, not 6.1.
+  assert lines.smoothness([6.1, 6.2, 0.1 + 1e-9, 0.2]) == pytest.approx(
+      (0.1 + 2 * np.pi - 6.2) / (0.2 + 2 * np.pi - 6.1) - 1 / 3)
+  # A path that does not move has no score, and counts as 0 in the mean over paths.
+  assert np.isnan(lines.smoothness([0.5, 0.5, 0.5, 0.5]))
+  assert lines.mean_smoothness([0.4, float('nan')]) == pytest.approx(0.2)
+  assert np.isnan(lines.mean_smoothness([float('nan')]))
+
+
+def test_lines_distance_uses_acais_signed_range():
+  """A blank image is -1 everywhere in ACAI's range: its cosine distance to a line
+  image (-1 background, +1 on the line) is 1 - (n - 2m) / n for m line pixels of n."""
+  thetas, refs = lines.reference_lines(4)
+  blank = np.zeros((1, 1, 32, 32, 1))
+  scores, _ = lines.lines_scores(blank, (thetas, refs))
+  n = refs.shape[1]
+  cos = -refs.sum(1) / (np.sqrt(n) * np.linalg.norm(refs, axis=1))   # <-1, r> / (|-1| |r|)
+  assert scores['mean_distance'] == pytest.approx(1 - cos.max())
+  assert scores['mean_distance'] < 0.2   # in [0, 1] the blank image would be at distance 1
+
+
+def test_bootstrap_and_t_intervals():
+  values = np.array([[1, 0, 1, 1], [1, 1, 0, 1], [1, 1, 1, 0]], float)
+  mean, low, high = intervals.bootstrap(values)
+  assert mean == pytest.approx(0.75) and low < 0.75 < high and 0 <= low and high <= 1
+  # Weighted: correct images over images, per seed, then averaged.
+  mean, _, _ = intervals.bootstrap([[2, 3]], weights=[4, 4])
+  assert mean == pytest.approx(5 / 8)
+  assert intervals.bootstrap([[1, 1, 1]])[1:] == (1.0, 1.0)
+  mean, low, high = intervals.over_seeds([1.0, 2.0, 3.0])
+  assert (mean, high - mean) == (2.0, pytest.approx(4.303 * 1.0 / np.sqrt(3)))
+  assert intervals.over_seeds([5.0]) == (5.0, 5.0, 5.0)
+
+
+def test_best_is_marked_only_where_intervals_separate():
+  assert intervals.separated_best({'a': (0.9, 0.85, 0.95), 'b': (0.7, 0.65, 0.8)}) == 'a'
+  assert intervals.separated_best({'a': (0.9, 0.8, 0.95), 'b': (0.85, 0.8, 0.9)}) is None
+  assert intervals.separated_best({'a': (0.1, 0.05, 0.15), 'b': (0.5, 0.4, 0.6)},
+                                  higher_is_better=False) == 'a'
+  assert intervals.separated_best({'a': (0.9, 0.8, 1.0)}) is None

@@ -113,3 +113,14 @@ def test_class_prototypes_are_unit_class_mean_directions():
   np.testing.assert_allclose(protos[0], [np.sqrt(0.5), np.sqrt(0.5)], atol=1e-6)
   np.testing.assert_allclose(protos[1], [-np.sqrt(0.5), -np.sqrt(0.5)], atol=1e-6)
   np.testing.assert_allclose(sphere.spherical_mean(z[:2]), protos[0], atol=1e-6)
+
+
+def test_circular_semantic_path_goes_through_the_prototypes_the_short_way():
+  k = 10
+  prototypes = jnp.stack([jnp.cos(jnp.arange(k) * 0.3), jnp.sin(jnp.arange(k) * 0.3)], -1)
+  z1, z2 = prototypes[8] * 2.0, prototypes[1] * 2.0
+  ts = jnp.linspace(0, 1, 4)   # waypoints 8, 9, 0, 1
+  path = sphere.semantic_paths_batch(z1[None], z2[None], jnp.array([8]), jnp.array([1]),
+                                     prototypes, ts, circular=True)[0]
+  np.testing.assert_allclose(path, 2.0 * prototypes[jnp.array([8, 9, 0, 1])], atol=1e-5)
+  assert int(sphere.class_step(8, 1, True, k)) == 3 and int(sphere.class_step(1, 8, True, k)) == -3

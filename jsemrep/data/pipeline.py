@@ -49,6 +49,11 @@ def num_classes(labels):
   return int(np.max(labels)) + 1
 
 
+def circular_labels(name):
+  """Whether the dataset's classes form a ring (angle bins): a fact of its builder."""
+  return bool(BUILDERS[name].CIRCULAR_LABELS)
+
+
 FEISTEL_ROUNDS = 4
 
 

@@ -1,28 +1,129 @@
-"""Ordinal interpolation accuracy (DESIGN §5), written for one path and vmapped."""
+"""Ordinal interpolation accuracy (docs/evaluation.md), written for one path and vmapped.
+
+A path from class i to class j with S images is scored against the classes
+expected along it, round(i + t (j - i)) at position t. Per path: the number of
+correct images, `monotone` (the labels never step back and the ends are i and j)
+and `visits` (the labels with repeats collapsed are exactly i, i±1, ..., j).
+"""
+
+import functools
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+from jsemrep import sphere
+
+PATH_KINDS = tuple(f'{interp}_{kind}' for interp in ('lerp', 'slerp')
+                   for kind in ('direct', 'semantic'))
 
 
-def expected_labels(start, end, ts):
-  """The class expected at each path position t: round(start + t (end - start))."""
-  return jnp.round(start + ts * (end - start)).astype(jnp.int32)
+def expected_labels(start, end, ts, circular=False, num_classes=None):
+  """The class expected at each path position t: round(start + t (end - start)),
+  taken the shorter way round (modulo num_classes) for circular labels."""
+  delta = sphere.class_step(start, end, circular, num_classes)
+  labels = jnp.round(start + ts * delta).astype(jnp.int32)
+  return jnp.mod(labels, num_classes) if circular else labels
 
 
-def path_correct(predicted, start, end, ts):
+def path_correct(predicted, start, end, ts, circular=False, num_classes=None):
   """Per-image correctness of one path's predicted labels, (S,) -> (S,) bool."""
-  return predicted == expected_labels(start, end, ts)
+  return predicted == expected_labels(start, end, ts, circular, num_classes)
 
 
-def path_monotone(predicted, start, end):
-  """True when the labels go from `start` to `end` without ever stepping back."""
-  direction = jnp.sign(end - start)
-  steps = jnp.diff(predicted) * direction
+def _signed_steps(predicted, start, end, circular, num_classes):
+  """Each label change along the path, in units of the path's direction."""
+  direction = jnp.sign(sphere.class_step(start, end, circular, num_classes))
+  return sphere.class_step(predicted[:-1], predicted[1:], circular, num_classes) * direction
+
+
+def path_monotone(predicted, start, end, circular=False, num_classes=None):
+  """True when the labels go from `start` to `end` without ever stepping back
+  (they may skip classes: 0,0,0,9,9,9 from 0 to 9 is monotone)."""
+  steps = _signed_steps(predicted, start, end, circular, num_classes)
   return (predicted[0] == start) & (predicted[-1] == end) & jnp.all(steps >= 0)
 
 
-def ordinal_scores(predicted, starts, ends, ts):
-  """predicted (P, S) labels of P paths -> (accuracy over all images, monotone fraction)."""
-  correct = jax.vmap(path_correct, in_axes=(0, 0, 0, None))(predicted, starts, ends, ts)
-  monotone = jax.vmap(path_monotone)(predicted, starts, ends)
-  return jnp.mean(correct), jnp.mean(monotone)
+def path_visits(predicted, start, end, circular=False, num_classes=None):
+  """True when the labels, repeats collapsed, are exactly start, start±1, ..., end:
+  every class in between visited, in order, and nothing else."""
+  steps = _signed_steps(predicted, start, end, circular, num_classes)
+  return ((predicted[0] == start) & (predicted[-1] == end) &
+          jnp.all((steps == 0) | (steps == 1)))
+
+
+@functools.partial(jax.jit, static_argnames=('circular', 'num_classes'))
+def path_scores(predicted, starts, ends, ts, circular=False, num_classes=None):
+  """predicted (P, S) labels of P paths -> per path: correct images, monotone, visits."""
+  per_path = lambda p, i, j: (
+      jnp.sum(path_correct(p, i, j, ts, circular, num_classes)),
+      path_monotone(p, i, j, circular, num_classes),
+      path_visits(p, i, j, circular, num_classes))
+  correct, monotone, visits = jax.vmap(per_path)(predicted, starts, ends)
+  return {'correct': correct, 'monotone': monotone, 'visits': visits}
+
+
+def draw_pairs(labels, num_classes, per_pair, seed, circular=False):
+  """Test-example pairs for every ordered class pair (i, j), i != j, `per_pair`
+  each, drawn with `seed` alone (not the training seed), so every run evaluated
+  with the same seed is scored on the same paths. Returns (start indices, end
+  indices) grouped by the pair's class distance, shortest first."""
+  rng = np.random.default_rng(seed)
+  by_class = [np.flatnonzero(labels == c) for c in range(num_classes)]
+  pairs = [(i, j) for i in range(num_classes) for j in range(num_classes) if i != j]
+  distance = lambda p: abs(int(sphere.class_step(p[0], p[1], circular, num_classes)))
+  pairs.sort(key=distance)
+  starts = np.array([rng.choice(by_class[i]) for i, _ in pairs for _ in range(per_pair)])
+  ends = np.array([rng.choice(by_class[j]) for _, j in pairs for _ in range(per_pair)])
+  return starts, ends
+
+
+def ordinal_study(z, labels, prototypes, decode, classify, per_step, per_pair, seed,
+                  circular=False):
+  """Scores of direct and semantic, lerp and slerp paths between encoded examples.
+
+  z: (N, d) codes of the evaluated split, labels (N,); prototypes (K, d);
+  decode: codes (M, d) -> images; classify: images -> labels (M,). Paths between
+  classes d apart have per_step * d + 1 images. Returns (scores, raw): scores
+  {kind: {'accuracy', 'monotone', 'visits', 'images', 'paths'}}; raw holds the
+  pairs and, per kind, every path's predicted labels and per-path results, so
+  intervals can be recomputed (docs/evaluation.md, JSON fields).
+  """
+  k = prototypes.shape[0]
+  starts, ends = draw_pairs(labels, k, per_pair, seed, circular)
+  y1, y2 = labels[starts], labels[ends]
+  distances = np.abs(np.asarray(sphere.class_step(y1, y2, circular, k)))
+  raw = {'start_index': starts.tolist(), 'end_index': ends.tolist(),
+         'start_class': y1.tolist(), 'end_class': y2.tolist(), 'kinds': {}}
+  for name in PATH_KINDS:
+    interp, kind = name.split('_')
+    per_kind = {'predicted': [], 'correct': [], 'monotone': [], 'visits': []}
+    for distance in np.unique(distances):
+      sel = distances == distance
+      ts = sphere.path_ts(per_step * int(distance) + 1)
+      a, b = jnp.asarray(z[starts[sel]]), jnp.asarray(z[ends[sel]])
+      ya, yb = jnp.asarray(y1[sel]), jnp.asarray(y2[sel])
+      if kind == 'direct':
+        codes = sphere.direct_paths_batch(a, b, ts, interp)
+      else:
+        codes = sphere.semantic_paths_batch(a, b, ya, yb, prototypes, ts, interp, circular)
+      flat = np.asarray(codes).reshape(-1, codes.shape[-1])
+      predicted = np.asarray(classify(decode(flat))).reshape(codes.shape[:2]).astype(np.int32)
+      scores = path_scores(jnp.asarray(predicted), ya, yb, ts, circular, k)
+      per_kind['predicted'] += predicted.tolist()
+      for key in ('correct', 'monotone', 'visits'):
+        per_kind[key] += np.asarray(scores[key]).tolist()
+    raw['kinds'][name] = per_kind
+  return summarize(raw), raw
+
+
+def summarize(raw):
+  """{kind: {'accuracy', 'monotone', 'visits', 'images', 'paths'}} of raw per-path results."""
+  out = {}
+  for name, per_kind in raw['kinds'].items():
+    images = sum(len(p) for p in per_kind['predicted'])
+    out[name] = {'accuracy': sum(per_kind['correct']) / images,
+                 'monotone': float(np.mean(per_kind['monotone'])),
+                 'visits': float(np.mean(per_kind['visits'])),
+                 'images': images, 'paths': len(per_kind['predicted'])}
+  return out

@@ -13,6 +13,7 @@ def get_config():
   config.data.data_dir = ''      # '' -> $JSEMREP_DATA_DIR or ~/.cache/jsemrep/datasets
   config.data.manual_dir = ''    # '' -> the dataset's default source
   config.data.num_classes = 10   # filled in from the data at training time
+  config.data.circular = False   # filled in: whether the classes form a ring (lines)
 
   config.model = ml_collections.ConfigDict()
   config.model.image_shape = (32, 32, 1)  # filled in from the data at training time

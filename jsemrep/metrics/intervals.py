@@ -1,0 +1,71 @@
+"""Means and 95 % intervals over training seeds and evaluation paths (docs/evaluation.md).
+
+Runs of one setting differ only in their training seed and are scored on the same
+paths (the evaluation seed is fixed), so a per-path metric is a (seeds, paths)
+matrix. Its interval is a two-level bootstrap: resample seeds with replacement,
+then paths with replacement (the same path indices for every seed: the paths are
+shared), and take the 2.5 / 97.5 percentiles of the statistic. A metric with one
+number per run gets a Student-t interval over seeds.
+"""
+
+import math
+
+import numpy as np
+
+LEVEL = 0.95
+RESAMPLES = 2000
+T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
+         9: 2.262, 10: 2.228}
+
+
+def bootstrap(values, weights=None, resamples=RESAMPLES, seed=0):
+  """(mean, low, high) of a (seeds, paths) matrix of per-path values.
+
+  The statistic is sum(values) / sum(weights) over the resampled paths, averaged
+  over the resampled seeds; weights (paths,) default to 1 (a plain mean). For
+  accuracy over images, values are correct images per path and weights the path
+  lengths. NaN values (undefined for that path) count as 0, as ACAI's
+  smoothness does.
+  """
+  values = np.nan_to_num(np.atleast_2d(np.asarray(values, np.float64)))
+  seeds, paths = values.shape
+  weights = np.ones(paths) if weights is None else np.asarray(weights, np.float64)
+  statistic = lambda v, w: float(np.mean(v.sum(axis=1) / w.sum()))
+  rng = np.random.default_rng(seed)
+  draws = np.empty(resamples)
+  for b in range(resamples):
+    s = rng.integers(0, seeds, seeds)
+    p = rng.integers(0, paths, paths)
+    draws[b] = statistic(values[s][:, p], weights[p])
+  low, high = np.percentile(draws, [100 * (1 - LEVEL) / 2, 100 * (1 + LEVEL) / 2])
+  return statistic(values, weights), float(low), float(high)
+
+
+def over_seeds(values):
+  """(mean, low, high): Student-t 95 % interval of one number per seed (no interval,
+  low = high = mean, for a single seed)."""
+  values = np.asarray(values, np.float64)
+  mean = float(values.mean())
+  if len(values) < 2:
+    return mean, mean, mean
+  half = T_975.get(len(values) - 1, 1.96) * values.std(ddof=1) / math.sqrt(len(values))
+  return mean, mean - half, mean + half
+
+
+def separated_best(intervals, higher_is_better=True):
+  """The key whose interval lies entirely beyond every other key's interval in the
+  better direction, or None when the best is within noise of another.
+
+  intervals: {key: (mean, low, high)}.
+  """
+  if len(intervals) < 2:
+    return None
+  sign = 1.0 if higher_is_better else -1.0
+  best = max(intervals, key=lambda k: sign * intervals[k][0])
+  _, low, high = intervals[best]
+  others = [v for k, v in intervals.items() if k != best]
+  if higher_is_better and all(low > o[2] for o in others):
+    return best
+  if not higher_is_better and all(high < o[1] for o in others):
+    return best
+  return None
