@@ -2,21 +2,37 @@
 
 import json
 import os
+import sys
 
+from absl import app
 from absl import flags
 from absl import logging
 
 from jsemrep import checkpoint
 from jsemrep import methods
 from jsemrep import models
+from jsemrep import runtime
+from jsemrep.errors import JsemrepError
 
 flags.DEFINE_string('workdir', None, 'Training directory holding checkpoints/.')
 flags.DEFINE_integer('step', None, 'Checkpoint step (default: the latest).')
 flags.mark_flag_as_required('workdir')
 
 
+def run(main):
+  """Runs an evaluation program: huge pages, absl flags, and a JsemrepError (a missing
+  or bad checkpoint, a bad data source) as one line on stderr instead of a traceback."""
+  runtime.reexec_with_huge_pages()
+  try:
+    app.run(main)
+  except JsemrepError as e:
+    print(f'error: {e}', file=sys.stderr, flush=True)
+    sys.exit(e.exit_code)
+
+
 def restore(workdir, step=None):
-  """(config, model, params) of the run in workdir, from its stored config alone."""
+  """(config, model, params) of the run in workdir, from its stored config alone;
+  a CheckpointError (nothing written) if workdir holds no usable checkpoint."""
   logging.set_verbosity(logging.WARNING)
   config, state = checkpoint.restore_trained(workdir, step)
   return config, models.vae_from_config(config), state.params['vae'], int(state.step)

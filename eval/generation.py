@@ -2,7 +2,6 @@
 samples and of interpolants (midpoints of semantic slerp paths between random test
 pairs) against real test images, in the evaluation classifier's feature space."""
 
-from absl import app
 from absl import flags
 import jax
 import jax.numpy as jnp
@@ -12,7 +11,6 @@ from eval import classifier as classifier_lib
 from eval import common
 from jsemrep import data
 from jsemrep import inference
-from jsemrep import runtime
 from jsemrep import sphere
 from jsemrep.metrics import generation
 
@@ -50,5 +48,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  runtime.reexec_with_huge_pages()
-  app.run(main)
+  common.run(main)

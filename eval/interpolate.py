@@ -6,7 +6,6 @@ semantic slerp decodes."""
 
 import os
 
-from absl import app
 from absl import flags
 import jax.numpy as jnp
 import numpy as np
@@ -16,7 +15,6 @@ from eval import common
 from jsemrep import data
 from jsemrep import inference
 from jsemrep import plots
-from jsemrep import runtime
 from jsemrep import sphere
 from jsemrep.metrics import interpolation
 
@@ -103,5 +101,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  runtime.reexec_with_huge_pages()
-  app.run(main)
+  common.run(main)

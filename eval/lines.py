@@ -4,7 +4,6 @@ random test pairs, each path's raw result, and a figure of decoded line interpol
 
 import os
 
-from absl import app
 from absl import flags
 import jax.numpy as jnp
 import numpy as np
@@ -13,7 +12,6 @@ from eval import common
 from jsemrep import data
 from jsemrep import inference
 from jsemrep import plots
-from jsemrep import runtime
 from jsemrep import sphere
 from jsemrep.metrics import lines
 
@@ -53,5 +51,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  runtime.reexec_with_huge_pages()
-  app.run(main)
+  common.run(main)

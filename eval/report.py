@@ -11,6 +11,7 @@ import glob
 import json
 import os
 import re
+import sys
 
 from absl import app
 from absl import flags
@@ -73,21 +74,20 @@ COLUMNS = [
 ]
 
 
-def _read(path):
-  try:
-    with open(path, encoding='utf-8') as f:
-      return json.load(f)
-  except (OSError, ValueError) as e:
-    raise ValueError(f'{path}: not a readable result JSON ({e}); rerun the evaluation '
-                     'program that wrote it or delete it') from e
-
-
 def collect(runs):
-  """{run dir (relative): {program: result}} of every eval JSON under runs."""
+  """{run dir (relative): {program: result}} of every eval JSON under runs; a file
+  that does not parse is skipped with a warning naming it."""
   table = {}
   for path in sorted(glob.glob(os.path.join(runs, '**', 'eval', '*.json'), recursive=True)):
+    try:
+      with open(path, encoding='utf-8') as f:
+        result = json.load(f)
+    except (OSError, ValueError) as e:
+      print(f'warning: skipping {path}: not a readable result JSON ({e}); rerun the evaluation '
+            'program that wrote it', file=sys.stderr)
+      continue
     run = os.path.relpath(os.path.dirname(os.path.dirname(path)), runs)
-    table.setdefault(run, {})[os.path.splitext(os.path.basename(path))[0]] = _read(path)
+    table.setdefault(run, {})[os.path.splitext(os.path.basename(path))[0]] = result
   return table
 
 

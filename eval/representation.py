@@ -4,7 +4,6 @@ figure of the test latents coloured by class."""
 
 import os
 
-from absl import app
 from absl import flags
 import numpy as np
 from sklearn.cluster import KMeans
@@ -15,7 +14,6 @@ from eval import common
 from jsemrep import data
 from jsemrep import inference
 from jsemrep import plots
-from jsemrep import runtime
 from jsemrep.metrics import representation
 
 FLAGS = flags.FLAGS
@@ -48,5 +46,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  runtime.reexec_with_huge_pages()
-  app.run(main)
+  common.run(main)

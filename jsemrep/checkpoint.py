@@ -1,65 +1,158 @@
-"""Orbax checkpoints of the train state, each stored with the config that made it."""
+"""Orbax checkpoints of the train state, each stored with the config that made it.
+
+Saves are synchronous, so a failed write (a full disk) is reported at the step
+that failed, before training goes on. Restoring takes the newest checkpoint that
+reads back whole and finite; a bad one is reported by name and, when training,
+moved aside to DIR/checkpoints.bad/ (kept for inspection, out of Orbax's way).
+"""
 
 import os
+import shutil
+import sys
 
 import jax
+import jax.numpy as jnp
 import ml_collections
 import orbax.checkpoint as ocp
 
+from jsemrep.errors import CheckpointError
 
-def manager(workdir, keep=3):
+
+def checkpoint_dir(workdir):
+  return os.path.join(os.path.abspath(workdir), 'checkpoints')
+
+
+def manager(workdir, keep=3, read_only=False):
+  """A CheckpointManager of DIR/checkpoints; read_only never creates anything."""
   return ocp.CheckpointManager(
-      os.path.join(os.path.abspath(workdir), 'checkpoints'),
-      options=ocp.CheckpointManagerOptions(max_to_keep=keep, create=True))
+      checkpoint_dir(workdir),
+      options=ocp.CheckpointManagerOptions(
+          max_to_keep=keep, create=not read_only, read_only=read_only,
+          enable_async_checkpointing=False, cleanup_tmp_directories=not read_only))
+
+
+def all_finite(tree):
+  """Whether every floating-point leaf of tree is finite (one host sync)."""
+  leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)
+            if jnp.issubdtype(jnp.asarray(x).dtype, jnp.floating)]
+  return bool(jax.device_get(jnp.all(jnp.stack(leaves)))) if leaves else True
 
 
 def save(mngr, state, config):
+  """Saves state at its step with the config; CheckpointError (naming the last good
+  checkpoint) if the write fails, with no partial checkpoint left behind."""
   step = int(jax.device_get(state.step))
-  mngr.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(state),
-                                          config=ocp.args.JsonSave(config.to_dict())))
+  try:
+    mngr.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(state),
+                                            config=ocp.args.JsonSave(config.to_dict())))
+    mngr.wait_until_finished()
+  except Exception as e:  # pylint: disable=broad-except
+    directory = str(mngr.directory)
+    for name in os.listdir(directory):
+      if name.startswith(f'{step}.orbax-checkpoint-tmp') or name == str(step):
+        shutil.rmtree(os.path.join(directory, name), ignore_errors=True)
+    mngr.reload()
+    last = mngr.latest_step()
+    raise CheckpointError(
+        f'saving checkpoint {step} to {directory} failed: {_brief(e)}; the last good checkpoint '
+        f'is {"step " + str(last) if last is not None else "none"}') from e
   return step
+
+
+def _brief(error):
+  text = str(error).strip().splitlines()
+  return f'{type(error).__name__}: {text[0] if text else ""}'[:300]
 
 
 def latest_step(workdir):
-  directory = os.path.join(os.path.abspath(workdir), 'checkpoints')
-  if not os.path.isdir(directory):
+  if not os.path.isdir(checkpoint_dir(workdir)):
     return None
-  return manager(workdir).latest_step()
+  return manager(workdir, read_only=True).latest_step()
 
 
-def _require_step(mngr, workdir, step):
-  step = mngr.latest_step() if step is None else step
-  if step is None:
-    raise FileNotFoundError(f'{os.path.join(workdir, "checkpoints")}: no checkpoint; train '
-                            f'first with python -m train.main --workdir={workdir}')
-  return step
+def _no_checkpoint(workdir):
+  return CheckpointError(f'{checkpoint_dir(workdir)}: no checkpoint; train first with '
+                         f'python -m train.main --workdir={workdir}')
+
+
+def _restore(mngr, step, abstract_state):
+  args = {'config': ocp.args.JsonRestore()}
+  if abstract_state is not None:
+    args['state'] = ocp.args.StandardRestore(abstract_state)
+  restored = mngr.restore(step, args=ocp.args.Composite(**args))
+  if abstract_state is not None and not all_finite(restored['state']):
+    raise ValueError('its parameters or optimiser state are not finite')
+  return ml_collections.ConfigDict(restored['config']), restored.get('state')
+
+
+def restore_good(mngr, workdir, abstract_state=None, step=None, fallback=False):
+  """(step, config, state) of the newest checkpoint (or `step`) that reads back whole
+  and finite; state is None when abstract_state is None (config only).
+
+  Without fallback (evaluation) a bad checkpoint is a CheckpointError naming it and
+  the older steps to pass instead. With fallback (training) it is reported on
+  stderr, moved to DIR/checkpoints.bad/STEP and the next older one is tried.
+  """
+  steps = sorted(mngr.all_steps(), reverse=True) if step is None else [step]
+  if not steps:
+    raise _no_checkpoint(workdir)
+  if step is not None and step not in mngr.all_steps():
+    raise CheckpointError(f'{checkpoint_dir(workdir)}: no checkpoint at step {step}; '
+                          f'there are steps {sorted(mngr.all_steps())}')
+  problems = []
+  for candidate in steps:
+    try:
+      restored = _restore(mngr, candidate, abstract_state)
+      if problems:
+        mngr.reload()
+      return (candidate, *restored)
+    except Exception as e:  # pylint: disable=broad-except
+      path = os.path.join(str(mngr.directory), str(candidate))
+      if not fallback:
+        older = [s for s in sorted(mngr.all_steps()) if s < candidate]
+        hint = f'; older checkpoints: steps {older} (--step=N)' if older else ''
+        raise CheckpointError(f'checkpoint {path} is unusable: {_brief(e)}{hint}') from e
+      problems.append(f'step {candidate} ({_brief(e)})')
+      target = os.path.join(os.path.abspath(workdir), 'checkpoints.bad', str(candidate))
+      os.makedirs(os.path.dirname(target), exist_ok=True)
+      shutil.move(path, target)
+      print(f'warning: checkpoint {path} is unusable ({_brief(e)}); moved to {target}, '
+            'trying the one before', file=sys.stderr, flush=True)
+  mngr.reload()
+  raise CheckpointError(f'{checkpoint_dir(workdir)}: no usable checkpoint: ' + '; '.join(problems))
 
 
 def restore_config(workdir, step=None):
-  """The config stored with the checkpoint at `step` (latest by default)."""
-  mngr = manager(workdir)
-  step = _require_step(mngr, workdir, step)
-  restored = mngr.restore(step, args=ocp.args.Composite(config=ocp.args.JsonRestore()))
-  return ml_collections.ConfigDict(restored['config'])
-
-
-def restore_state(mngr, abstract_state, step=None, workdir=''):
-  """The state at `step` (latest by default), shaped and placed like abstract_state."""
-  step = _require_step(mngr, workdir, step)
-  restored = mngr.restore(step, args=ocp.args.Composite(
-      state=ocp.args.StandardRestore(abstract_state)))
-  return restored['state']
+  """The config stored with the newest good checkpoint (or `step`)."""
+  if not os.path.isdir(checkpoint_dir(workdir)):
+    raise _no_checkpoint(workdir)
+  mngr = manager(workdir, read_only=True)
+  try:
+    return restore_good(mngr, workdir, step=step)[1]
+  finally:
+    mngr.close()
 
 
 def restore_trained(workdir, step=None):
   """(config, state) of a trained run, rebuilt from the checkpoint's stored config
-  alone: no training config file is needed."""
+  alone: no training config file is needed. Never writes into workdir."""
   from jsemrep import methods  # pylint: disable=import-outside-toplevel
   config = restore_config(workdir, step)
   abstract = jax.eval_shape(lambda: methods.init_state(config, jax.random.PRNGKey(0)))
-  mngr = manager(workdir)
+  mngr = manager(workdir, read_only=True)
   try:
-    state = restore_state(mngr, abstract, step, workdir)
+    _, config, state = restore_good(mngr, workdir, abstract, step)
   finally:
     mngr.close()
   return config, state
+
+
+def stored_config(workdir):
+  """The config of the newest readable checkpoint in workdir, or None if there is none."""
+  if latest_step(workdir) is None:
+    return None
+  try:
+    return restore_config(workdir)
+  except CheckpointError:
+    return None
+

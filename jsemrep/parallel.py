@@ -7,6 +7,8 @@ the global batch and averages gradients with `lax.pmean(..., DATA_AXIS)`.
 import jax
 from jax.sharding import NamedSharding, PartitionSpec as P
 
+from jsemrep.errors import ConfigError
+
 DATA_AXIS = 'data'
 
 
@@ -15,7 +17,8 @@ def make_mesh(num_devices=None):
   devices = jax.devices()
   num_devices = num_devices or len(devices)
   if num_devices > len(devices):
-    raise ValueError(f'asked for {num_devices} devices, only {len(devices)} are visible')
+    raise ConfigError(f'config num_devices={num_devices} is not allowed: only {len(devices)} '
+                      'devices are visible')
   return jax.make_mesh((num_devices,), (DATA_AXIS,), devices=devices[:num_devices])
 
 
@@ -27,8 +30,8 @@ def replicate(tree, mesh):
 def check_batch_size(batch_size, mesh):
   devices = mesh.shape[DATA_AXIS]
   if batch_size % devices:
-    raise ValueError(f'batch_size {batch_size} is not divisible by the {devices} devices '
-                     f'of the data mesh')
+    raise ConfigError(f'config batch_size={batch_size} is not allowed: it is not divisible by '
+                      f'the {devices} devices of the data mesh')
 
 
 def data_parallel(step, mesh, donate_state=True):

@@ -41,6 +41,7 @@ def test_batch_size_must_divide_over_devices():
   try:
     parallel.check_batch_size(18, mesh)
   except ValueError as e:
-    assert str(e) == 'batch_size 18 is not divisible by the 4 devices of the data mesh'
+    assert str(e) == ('config batch_size=18 is not allowed: it is not divisible by the 4 '
+                      'devices of the data mesh')
   else:
     raise AssertionError('no error for batch 18 on 4 devices')

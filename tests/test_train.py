@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from jsemrep import checkpoint
+from jsemrep.errors import CheckpointError, ConfigError
 from train import train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -33,9 +34,11 @@ def test_resumed_run_equals_uninterrupted_run(make_config, tmp_path, method):
   assert os.listdir(tmp_path / 'split' / 'tensorboard')
 
 
-def test_too_large_batch_is_rejected(make_config, tmp_path):
-  with pytest.raises(ValueError, match='batch_size 512 exceeds the 140 training examples'):
-    train.train_and_evaluate(make_config(batch_size=512), tmp_path)
+def test_too_large_batch_is_rejected_before_anything_is_written(make_config, tmp_path):
+  with pytest.raises(ConfigError, match='config batch_size=512 is not allowed: it exceeds the '
+                                        '140 training examples of mnist5k'):
+    train.train_and_evaluate(make_config(batch_size=512), tmp_path / 'run')
+  assert not (tmp_path / 'run').exists()
 
 
 def run_module(module, *args, cwd, env):
@@ -103,5 +106,5 @@ def test_lines_model_and_eval_lines(make_config, tmp_path):
 
 
 def test_eval_without_checkpoint_says_how_to_train(tmp_path):
-  with pytest.raises(FileNotFoundError, match='no checkpoint; train first'):
+  with pytest.raises(CheckpointError, match='no checkpoint; train first'):
     checkpoint.restore_trained(tmp_path)

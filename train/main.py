@@ -1,4 +1,11 @@
-"""python -m train.main --config=train/configs/NAME.py --workdir=DIR [--config.KEY=VALUE]"""
+"""python -m train.main --config=train/configs/NAME.py --workdir=DIR [--config.KEY=VALUE]
+
+Exit status: 0 done; 1 an error (one line on stderr: divergence, a bad checkpoint or
+data source, a busy workdir); 2 a bad command line or config; 75 stopped by SIGTERM
+or SIGINT after saving the current step (run the same command to continue).
+"""
+
+import sys
 
 from absl import app
 from absl import flags
@@ -7,6 +14,7 @@ import jax
 from ml_collections import config_flags
 
 from jsemrep import runtime
+from jsemrep.errors import JsemrepError
 from train import train
 
 FLAGS = flags.FLAGS
@@ -14,6 +22,18 @@ config_flags.DEFINE_config_file('config', None, 'Training configuration file.', 
 flags.DEFINE_string('workdir', None, 'Directory for checkpoints, metrics and TensorBoard events.')
 flags.DEFINE_bool('distributed', False, 'Call jax.distributed.initialize() (multi-host).')
 flags.mark_flags_as_required(['config', 'workdir'])
+
+
+def parse_flags(argv):
+  """absl's parsing, with an unknown or mistyped --config.KEY as one line (exit 2)."""
+  try:
+    return FLAGS(argv)
+  except flags.Error as e:
+    sys.exit(f'error: {e}\nPass --helpfull to see the flags.')
+  except (AttributeError, KeyError, TypeError, ValueError) as e:
+    overrides = [a.split('=')[0] for a in argv[1:] if a.startswith('--config.')]
+    print(f'error: bad config override among {" ".join(overrides)}: {e}', file=sys.stderr)
+    sys.exit(2)
 
 
 def main(argv):
@@ -25,6 +45,15 @@ def main(argv):
   train.train_and_evaluate(FLAGS.config, FLAGS.workdir)
 
 
+def run():
+  try:
+    app.run(main, flags_parser=parse_flags)
+  except JsemrepError as e:
+    print(f'{"" if isinstance(e, train.Preempted) else "error: "}{e}', file=sys.stderr,
+          flush=True)
+    sys.exit(e.exit_code)
+
+
 if __name__ == '__main__':
   runtime.reexec_with_huge_pages()
-  app.run(main)
+  run()

@@ -12,7 +12,18 @@ from jsemrep import data
 from jsemrep import methods
 from jsemrep import models
 from jsemrep import parallel
+from jsemrep import sphere
+from jsemrep.errors import ConfigError, DivergedError, JsemrepError
+from train import checks
+from train import guards
 from train import writer as writer_lib
+
+EXIT_PREEMPTED = 75   # EX_TEMPFAIL: saved on SIGTERM/SIGINT, run the same command to go on
+
+
+class Preempted(JsemrepError):
+  """SIGTERM or SIGINT stopped training after saving the current step."""
+  exit_code = EXIT_PREEMPTED
 
 
 def train_step(state, dataset, *, config, model, txs):
@@ -54,7 +65,7 @@ def train_step(state, dataset, *, config, model, txs):
     values = {name: fn(outputs, batch, jax.random.fold_in(loss_key, i), config)
               for i, (name, (fn, _)) in enumerate(sorted(terms.items()))}
     total = sum(terms[name][1] * value for name, value in values.items())
-    return total, (values, critic_in)
+    return total, (values, critic_in, outputs['z_all'])
 
   def update(player, grads):
     grads = jax.lax.pmean(grads, parallel.DATA_AXIS)
@@ -62,11 +73,11 @@ def train_step(state, dataset, *, config, model, txs):
                                             state.params[player])
     return optax.apply_updates(state.params[player], updates), opt_state
 
-  (total, (values, critic_in)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+  (total, (values, critic_in, z_all)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
       state.params['vae'], state.params.get('critic'))
   params, opt_state = dict(state.params), dict(state.opt_state)
   params['vae'], opt_state['vae'] = update('vae', grads)
-  metrics = {'loss': total, **values}
+  metrics = {'loss': total, **values, 'code_spread': code_spread(z_all)}
   if critic is not None:
     fixed_in = jax.lax.stop_gradient(critic_in)
     critic_loss, critic_grads = jax.value_and_grad(
@@ -76,6 +87,12 @@ def train_step(state, dataset, *, config, model, txs):
     metrics['critic'] = critic_loss
   new_state = state.replace(step=state.step + 1, params=params, opt_state=opt_state)
   return new_state, jax.lax.pmean(metrics, parallel.DATA_AXIS)
+
+
+def code_spread(z):
+  """1 - |mean direction| of a batch of codes: about 1 for codes spread over the
+  sphere, 0 when every code points the same way (a collapse)."""
+  return 1.0 - jnp.linalg.norm(jnp.mean(sphere.normalize(z), axis=0))
 
 
 def make_step(config, mesh):
@@ -99,20 +116,34 @@ def complete_config(config, train):
 
 
 def train_and_evaluate(config, workdir):
-  """Trains config.num_steps steps, resuming from the latest checkpoint in workdir."""
+  """Trains config.num_steps steps, resuming from the latest good checkpoint in workdir.
+
+  Checks the config (and, on resume, that it is the stored run's) before loading
+  anything; holds a lock on workdir; stops with DivergedError at the first logged
+  non-finite loss, never saving a non-finite state; on SIGTERM or SIGINT saves the
+  current step and raises Preempted.
+  """
+  checks.validate(config)
+  stored = checkpoint.stored_config(workdir)
+  if stored is not None:
+    checks.check_resume(stored, config, workdir)
   train = data.load_split(config, 'train')
   config = complete_config(config, train)
   mesh = parallel.make_mesh(config.num_devices or None)
   parallel.check_batch_size(config.batch_size, mesh)
   if config.batch_size > len(train['label']):
-    raise ValueError(f'batch_size {config.batch_size} exceeds the {len(train["label"])} '
-                     f'training examples of {config.data.name}')
-  dataset = parallel.replicate({'image': train['image'], 'label': train['label']}, mesh)
+    raise ConfigError(f'config batch_size={config.batch_size} is not allowed: it exceeds the '
+                      f'{len(train["label"])} training examples of {config.data.name}')
+  with guards.hold_workdir(workdir):
+    return _train(config, workdir, train, mesh)
 
+
+def _train(config, workdir, train, mesh):
+  dataset = parallel.replicate({'image': train['image'], 'label': train['label']}, mesh)
   mngr = checkpoint.manager(workdir, config.keep_checkpoints)
   state = methods.init_state(config, jax.random.PRNGKey(config.seed))
-  if mngr.latest_step() is not None:
-    state = checkpoint.restore_state(mngr, state, workdir=workdir)
+  if mngr.all_steps():
+    _, _, state = checkpoint.restore_good(mngr, workdir, state, fallback=True)
     print(f'resuming from step {int(state.step)} in {workdir}', flush=True)
   state = parallel.replicate(state, mesh)
   step = int(jax.device_get(state.step))
@@ -122,23 +153,49 @@ def train_and_evaluate(config, workdir):
   print(f'training {config.method} on {config.data.name} ({len(train["label"])} examples) '
         f'on {mesh.shape[parallel.DATA_AXIS]} device(s), steps {step}..{config.num_steps}',
         flush=True)
-  metrics = None
+  stop = guards.StopSignals()
   try:
-    while step < config.num_steps:
-      state, metrics = step_fn(state, dataset)
-      step += 1
-      if step % config.log_every == 0 or step == config.num_steps:
-        writer.write(step, jax.device_get(metrics))
-      if step % config.checkpoint_every == 0 or step == config.num_steps:
-        checkpoint.save(mngr, state, config)
-  except KeyboardInterrupt:
-    print(f'interrupted: saving step {step} to resume from', flush=True)
-    checkpoint.save(mngr, state, config)
-    raise
+    with stop:
+      while step < config.num_steps:
+        state, metrics = step_fn(state, dataset)
+        step += 1
+        if step % config.log_every == 0 or step == config.num_steps:
+          _check_finite_and_spread(writer.write(step, jax.device_get(metrics)), config, mngr)
+        if step % config.checkpoint_every == 0 or step == config.num_steps:
+          _save(mngr, state, config)
+        if stop.requested(step):
+          _save(mngr, state, config)
+          raise Preempted(f'stopped by {stop.name} at step {step}: saved checkpoint {step} in '
+                          f'{workdir}; run the same command to continue')
   finally:
-    mngr.wait_until_finished()
     mngr.close()
     writer.close()
-  if metrics is not None and not np.isfinite(float(jax.device_get(metrics['loss']))):
-    raise FloatingPointError(f'training diverged: final loss is not finite (see {workdir}/metrics.jsonl)')
   return state
+
+
+def _save(mngr, state, config):
+  step = int(jax.device_get(state.step))
+  if step in mngr.all_steps():
+    return
+  if not checkpoint.all_finite(state):
+    raise DivergedError(f'the state at step {step} is not finite; not saved (the last good '
+                        f'checkpoint is {_last(mngr)})')
+  checkpoint.save(mngr, state, config)
+
+
+def _last(mngr):
+  step = mngr.latest_step()
+  return 'none' if step is None else f'step {step}'
+
+
+def _check_finite_and_spread(record, config, mngr):
+  bad = [k for k, v in record.items() if k != 'step' and not np.isfinite(v)]
+  if bad:
+    raise DivergedError(f'training diverged: {", ".join(bad)} not finite at step {record["step"]}; '
+                        f'no checkpoint of it was saved (the last good checkpoint is '
+                        f'{_last(mngr)}); try a lower learning_rate')
+  if config.stop_on_collapse and record['code_spread'] < config.stop_on_collapse:
+    raise DivergedError(f'codes collapsed at step {record["step"]}: code_spread '
+                        f'{record["code_spread"]:.4f} < stop_on_collapse={config.stop_on_collapse} '
+                        f'(every code points nearly the same way); the last checkpoint is '
+                        f'{_last(mngr)}')

@@ -15,7 +15,9 @@ class MetricsWriter:
 
   def __init__(self, workdir, num_steps, batch_size, first_step=0):
     os.makedirs(workdir, exist_ok=True)
-    self._jsonl = open(os.path.join(workdir, 'metrics.jsonl'), 'a', encoding='utf-8')
+    path = os.path.join(workdir, 'metrics.jsonl')
+    _drop_records_after(path, first_step)
+    self._jsonl = open(path, 'a', encoding='utf-8')
     self._tb = SummaryWriter(os.path.join(workdir, 'tensorboard'))
     self._num_steps = num_steps
     self._batch_size = batch_size
@@ -41,3 +43,22 @@ class MetricsWriter:
   def close(self):
     self._jsonl.close()
     self._tb.close()
+
+
+def _drop_records_after(path, step):
+  """Removes records of steps after `step` (logged after the checkpoint a run resumes
+  from), so a resumed run's metrics.jsonl has each step once."""
+  if not os.path.exists(path):
+    return
+  with open(path, encoding='utf-8') as f:
+    lines = f.readlines()
+  keep = []
+  for line in lines:
+    try:
+      if json.loads(line)['step'] <= step:
+        keep.append(line)
+    except (ValueError, KeyError, TypeError):
+      continue   # a line cut short by a crash
+  if len(keep) != len(lines):
+    with open(path, 'w', encoding='utf-8') as f:
+      f.writelines(keep)

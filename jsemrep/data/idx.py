@@ -5,6 +5,8 @@ import os
 
 import numpy as np
 
+from jsemrep.errors import DataError
+
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
 
@@ -12,24 +14,24 @@ LABELS_MAGIC = 2049
 def read_idx(path, magic):
   """The array in an IDX file whose header must carry `magic`.
 
-  Raises ValueError naming the file when the header or size is wrong.
+  Raises DataError naming the file when the header or size is wrong.
   """
   opener = gzip.open if os.fspath(path).endswith('.gz') else open
   try:
     with opener(path, 'rb') as f:
       data = f.read()
   except (OSError, EOFError) as e:
-    raise ValueError(f'{path}: cannot read as an IDX file ({e})') from e
+    raise DataError(f'{path}: cannot read as an IDX file ({e})') from e
   found = int.from_bytes(data[:4], 'big') if len(data) >= 4 else None
   if found != magic:
-    raise ValueError(
+    raise DataError(
         f'{path}: not an IDX {"image" if magic == IMAGES_MAGIC else "label"} file: '
         f'magic number {found}, expected {magic}')
   ndim = magic & 0xFF
   dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], 'big') for i in range(ndim)]
   body = np.frombuffer(data, np.uint8, offset=4 + 4 * ndim)
   if body.size != int(np.prod(dims)):
-    raise ValueError(f'{path}: header says shape {dims} but holds {body.size} bytes')
+    raise DataError(f'{path}: header says shape {dims} but holds {body.size} bytes')
   return body.reshape(dims)
 
 

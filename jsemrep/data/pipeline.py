@@ -1,5 +1,6 @@
 """Datasets into memory, and the deterministic batch order of training."""
 
+import json
 import os
 
 import jax
@@ -8,6 +9,9 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from jsemrep.data.builders import BUILDERS
+from jsemrep.errors import DataError
+
+SOURCE_RECORD = 'jsemrep_source.json'
 
 DEFAULT_DATA_DIR = os.path.join(os.path.expanduser('~'), '.cache', 'jsemrep', 'datasets')
 
@@ -18,15 +22,49 @@ def data_dir_or_default(data_dir=None):
 
 def builder(name, data_dir=None):
   if name not in BUILDERS:
-    raise ValueError(f'unknown dataset {name!r}; known: {", ".join(sorted(BUILDERS))}')
+    raise DataError(f'unknown dataset {name!r}; known: {", ".join(sorted(BUILDERS))}')
   return BUILDERS[name](data_dir=data_dir_or_default(data_dir), file_format='array_record')
 
 
+def source_record(location):
+  """What a dataset was built from: the location and each file's size and mtime."""
+  files = []
+  if os.path.isdir(location):
+    for root, _, names in os.walk(location):
+      for n in names:
+        stat = os.stat(os.path.join(root, n))
+        files.append([os.path.relpath(os.path.join(root, n), location), stat.st_size,
+                      stat.st_mtime_ns])
+  elif os.path.isfile(location):
+    stat = os.stat(location)
+    files.append([os.path.basename(location), stat.st_size, stat.st_mtime_ns])
+  return {'source': location, 'files': sorted(files)}
+
+
 def prepare(name, data_dir=None, manual_dir=None):
-  """Builds the dataset's array_record files once (reused afterwards)."""
+  """Builds the dataset's array_record files once (reused afterwards).
+
+  The source it was built from is recorded beside the files; asking for the same
+  dataset from a source that differs (another manual dir, changed files) is a
+  DataError saying which directory to delete to rebuild, rather than silently
+  reading the old data.
+  """
   b = builder(name, data_dir)
   b.manual_dir = os.path.abspath(manual_dir) if manual_dir else None
+  record_path = os.path.join(b.data_dir, SOURCE_RECORD)
+  wanted = source_record(b.source_location())
+  if os.path.exists(record_path):
+    with open(record_path, encoding='utf-8') as f:
+      built = json.load(f)
+    if built != wanted:
+      raise DataError(
+          f'{name} in {b.data_dir} was prepared from {built["source"]}, but this run names '
+          f'{wanted["source"]}{" (changed since)" if built["source"] == wanted["source"] else ""}; '
+          f'delete {b.data_dir} to rebuild it, or use another --config.data.data_dir')
   b.download_and_prepare(download_config=tfds.download.DownloadConfig(try_download_gcs=False))
+  if not os.path.exists(record_path):
+    with open(record_path, 'w', encoding='utf-8') as f:
+      json.dump(wanted, f)
   return b
 
 

@@ -53,4 +53,7 @@ def get_config():
   config.log_every = 50
   config.checkpoint_every = 500
   config.keep_checkpoints = 3
+  # Stop when the spread of code directions in a batch, 1 - |mean of z/|z||, falls
+  # below this (every code pointing one way: a collapse with finite losses); 0: off.
+  config.stop_on_collapse = 0.0
   return config

@@ -1,0 +1,305 @@
+"""Faults injected on purpose: each ends in one clear error, loses nothing, and the next
+correct attempt works."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+import jax
+import numpy as np
+import orbax.checkpoint as ocp
+import pytest
+
+from eval import common
+from eval import report
+from jsemrep import checkpoint
+from jsemrep import data
+from jsemrep.data.idx import write_idx
+from jsemrep.errors import CheckpointError, ConfigError, DataError, DivergedError, WorkdirBusyError
+from tests.conftest import digit_like_images
+from train import guards
+from train import train
+from train import writer as writer_lib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _params(state):
+  return jax.device_get(state.params)
+
+
+def _assert_same(a, b):
+  jax.tree.map(np.testing.assert_array_equal, _params(a), _params(b))
+
+
+def test_divergence_stops_within_a_logging_interval_and_keeps_only_finite_checkpoints(
+    make_config, tmp_path):
+  config = make_config(learning_rate=1e4, num_steps=40, checkpoint_every=2, log_every=2)
+  with pytest.raises(DivergedError, match=r'not finite at step (\d+); no checkpoint of it was '
+                                          r'saved \(the last good checkpoint is') as info:
+    train.train_and_evaluate(config, tmp_path)
+  step = int(info.value.args[0].split('not finite at step ')[1].split(';')[0])
+  assert step < 40
+  records = [json.loads(line) for line in open(tmp_path / 'metrics.jsonl')]
+  assert records[-1]['step'] == step and all(np.isfinite(r['loss']) for r in records[:-1])
+  for s in checkpoint.manager(tmp_path, read_only=True).all_steps():
+    assert s < step
+    _, _, state = checkpoint.restore_trained(tmp_path, s)
+    assert checkpoint.all_finite(state)
+  # Running the same command again diverges again instead of "succeeding".
+  with pytest.raises(DivergedError):
+    train.train_and_evaluate(config, tmp_path)
+
+
+def test_sigterm_saves_the_current_step_and_the_resumed_run_is_bit_identical(
+    make_config, tmp_path, monkeypatch):
+  whole = train.train_and_evaluate(make_config(num_steps=6, checkpoint_every=100),
+                                   tmp_path / 'whole')
+  write = writer_lib.MetricsWriter.write
+
+  def write_then_preempt(self, step, scalars):
+    record = write(self, step, scalars)
+    if step == 3:
+      os.kill(os.getpid(), signal.SIGTERM)
+    return record
+  monkeypatch.setattr(writer_lib.MetricsWriter, 'write', write_then_preempt)
+  config = make_config(num_steps=6, checkpoint_every=100, log_every=1)
+  with pytest.raises(train.Preempted, match='stopped by SIGTERM at step 3: saved checkpoint 3'):
+    train.train_and_evaluate(config, tmp_path / 'split')
+  assert checkpoint.latest_step(tmp_path / 'split') == 3
+  monkeypatch.setattr(writer_lib.MetricsWriter, 'write', write)
+  resumed = train.train_and_evaluate(config, tmp_path / 'split')
+  _assert_same(whole, resumed)
+  steps = [json.loads(line)['step'] for line in open(tmp_path / 'split' / 'metrics.jsonl')]
+  assert steps == [1, 2, 3, 4, 5, 6]
+  assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_kill_term_on_the_command_line_exits_75_after_saving(make_config, tmp_path):
+  config = make_config()
+  workdir = tmp_path / 'run'
+  env = dict(os.environ, XLA_FLAGS='', PYTHONPATH=ROOT)
+  args = [sys.executable, '-m', 'train.main', '--config=train/configs/demo.py',
+          f'--workdir={workdir}', f'--config.data.data_dir={config.data.data_dir}',
+          f'--config.data.manual_dir={config.data.manual_dir}', '--config.model.latent_dim=8',
+          '--config.model.channels=(4,8,8)', '--config.model.hidden=(16,16)',
+          '--config.batch_size=16', '--config.num_steps=1000000', '--config.log_every=5',
+          '--config.checkpoint_every=1000000']
+  proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True)
+  for line in proc.stdout:
+    if line.startswith('step '):
+      break
+  proc.send_signal(signal.SIGTERM)
+  _, stderr = proc.communicate(timeout=120)
+  assert proc.returncode == 75, stderr[-2000:]
+  last = stderr.strip().splitlines()[-1]
+  step = int(last.split('at step ')[1].split(':')[0])
+  assert last.startswith(f'stopped by SIGTERM at step {step}: saved checkpoint {step}')
+  assert checkpoint.latest_step(workdir) == step >= 5
+
+
+@pytest.mark.parametrize('override,message', [
+    ({'batch_size': 0}, 'config batch_size=0 is not allowed: a positive integer'),
+    ({'batch_size': -4}, 'config batch_size=-4 is not allowed: a positive integer'),
+    ({'model.latent_dim': 0}, 'config model.latent_dim=0 is not allowed: a positive integer'),
+    ({'log_every': 0}, 'config log_every=0 is not allowed: a positive integer'),
+    ({'checkpoint_every': 0}, 'config checkpoint_every=0 is not allowed: a positive integer'),
+    ({'num_devices': -1}, r'config num_devices=-1 is not allowed: 0 \(every device\) or a positive'),
+    ({'atn.neighbor': 'bogus'}, "config atn.neighbor='bogus' is not allowed: one of adjacent, "
+                                'all, ordinal'),
+    ({'loss.reconstruction': 'bogus'}, "config loss.reconstruction='bogus' is not allowed: one "
+                                       'of bce, l1, l2'),
+    ({'method': 'bogus'}, "config method='bogus' is not allowed: one of aae, acai"),
+    ({'atn.margin': -1.0}, r'config atn.margin=-1.0 is not allowed: an angle in \(0, pi\]'),
+    ({'atn.triplets_per_anchor': 0}, 'config atn.triplets_per_anchor=0 is not allowed'),
+    ({'num_steps': 0}, 'config num_steps=0 is not allowed: a positive integer'),
+    ({'learning_rate': -1.0}, 'config learning_rate=-1.0 is not allowed: a positive number'),
+    ({'keep_checkpoints': 0}, 'config keep_checkpoints=0 is not allowed: a positive integer'),
+    ({'loss.weights.kl': -1.0}, 'config loss.weights.kl=-1.0 is not allowed: a non-negative'),
+    ({'data.name': 'cifar'}, "config data.name='cifar' is not allowed: one of fashion_mnist"),
+])
+def test_bad_config_values_are_one_error_before_anything_is_written(make_config, tmp_path,
+                                                                    override, message):
+  workdir = tmp_path / 'run'
+  with pytest.raises(ConfigError, match=message):
+    train.train_and_evaluate(make_config(**override), workdir)
+  assert not workdir.exists()
+
+
+def test_bad_config_then_a_correct_attempt_trains(make_config, tmp_path):
+  with pytest.raises(ConfigError):
+    train.train_and_evaluate(make_config(batch_size=0), tmp_path)
+  state = train.train_and_evaluate(make_config(num_steps=2), tmp_path)
+  assert int(state.step) == 2
+
+
+def test_unknown_config_key_on_the_command_line_is_one_line(tmp_path):
+  env = dict(os.environ, XLA_FLAGS='', PYTHONPATH=ROOT)
+  result = subprocess.run([sys.executable, '-m', 'train.main', '--config=train/configs/demo.py',
+                           f'--workdir={tmp_path / "run"}', '--config.bogus=1'], cwd=ROOT,
+                          env=env, capture_output=True, text=True, check=False)
+  assert result.returncode == 2
+  assert result.stderr.strip().splitlines() == [
+      "error: bad config override among --config.bogus: \"'bogus'\""]
+  assert not (tmp_path / 'run').exists()
+
+
+def test_resume_with_another_method_or_model_is_refused_and_loses_nothing(make_config, tmp_path):
+  train.train_and_evaluate(make_config(num_steps=2), tmp_path)
+  for override, what in (({'method': 'vae'}, "method='atnl' -> 'vae'"),
+                         ({'model.latent_dim': 16}, 'model.latent_dim=8 -> 16')):
+    with pytest.raises(ConfigError, match=f'holds a run with another setup \\({what}\\); '
+                                          'resuming would mix two runs'):
+      train.train_and_evaluate(make_config(num_steps=4, **override), tmp_path)
+  assert checkpoint.latest_step(tmp_path) == 2
+  assert checkpoint.restore_config(tmp_path).method == 'atnl'
+  assert int(train.train_and_evaluate(make_config(num_steps=4), tmp_path).step) == 4
+
+
+def test_a_second_trainer_on_the_workdir_is_refused(make_config, tmp_path):
+  with guards.hold_workdir(tmp_path):
+    with pytest.raises(WorkdirBusyError, match=f'in use by another training process \\(pid '
+                                               f'{os.getpid()}'):
+      train.train_and_evaluate(make_config(num_steps=2), tmp_path)
+  assert int(train.train_and_evaluate(make_config(num_steps=2), tmp_path).step) == 2
+
+
+def test_the_lock_of_a_crashed_trainer_is_free(tmp_path):
+  code = ('import os, sys; from train import guards; '
+          f'guards.hold_workdir({str(tmp_path)!r}).__enter__(); os._exit(9)')
+  result = subprocess.run([sys.executable, '-c', code], cwd=ROOT, check=False,
+                          env=dict(os.environ, PYTHONPATH=ROOT))
+  assert result.returncode == 9 and (tmp_path / guards.LOCK_FILE).exists()
+  with guards.hold_workdir(tmp_path):
+    pass
+
+
+def _corrupt(step_dir, kind):
+  files = [p for p in step_dir.rglob('*') if p.is_file()]
+  arrays = [p for p in files if p.parent.name == 'd']   # OCDBT data files of the state
+  if kind == 'truncated array file':
+    for path in arrays:
+      path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+  elif kind == 'overwritten bytes':
+    for path in arrays:
+      raw = bytearray(path.read_bytes())
+      raw[len(raw) // 4: len(raw) // 2] = b'\xff' * (len(raw) // 2 - len(raw) // 4)
+      path.write_bytes(bytes(raw))
+  elif kind == 'garbage _METADATA':
+    for path in files:
+      if path.name == '_METADATA':
+        path.write_text('{garbage')
+  elif kind == 'empty step dir':
+    shutil.rmtree(step_dir)
+    step_dir.mkdir()
+
+
+@pytest.fixture(scope='module')
+def trained_run(tmp_path_factory, data_dir, mnist5k_dir):
+  from tests.conftest import tiny_config  # pylint: disable=import-outside-toplevel
+  base = tmp_path_factory.mktemp('base')
+  make = lambda **o: tiny_config(data_dir, mnist5k_dir, **o)
+  train.train_and_evaluate(make(num_steps=4, checkpoint_every=2), base / 'run')
+  whole = train.train_and_evaluate(make(num_steps=6, checkpoint_every=2), base / 'whole')
+  return base / 'run', whole, make
+
+
+@pytest.mark.parametrize('kind', ['truncated array file', 'overwritten bytes',
+                                  'garbage _METADATA', 'empty step dir'])
+def test_a_corrupt_latest_checkpoint_falls_back_to_the_previous_one(trained_run, tmp_path,
+                                                                     kind, capfd):
+  source, whole, make = trained_run
+  workdir = tmp_path / 'run'
+  shutil.copytree(source, workdir)
+  _corrupt(workdir / 'checkpoints' / '4', kind)
+  with pytest.raises(CheckpointError, match=r'checkpoints/4 is unusable: .*older checkpoints: '
+                                            r'steps \[2\] \(--step=N\)'):
+    common.restore(workdir)
+  resumed = train.train_and_evaluate(make(num_steps=6, checkpoint_every=2), workdir)
+  assert 'checkpoints/4 is unusable' in capfd.readouterr().err
+  assert (workdir / 'checkpoints.bad' / '4').exists()
+  _assert_same(whole, resumed)
+
+
+def test_a_failed_save_is_one_error_naming_the_last_good_checkpoint(make_config, tmp_path,
+                                                                      monkeypatch):
+  save = ocp.CheckpointManager.save
+
+  def disk_full_at_4(self, step, *args, **kwargs):
+    if step == 4:
+      os.makedirs(os.path.join(self.directory, '4.orbax-checkpoint-tmp-1'))
+      raise OSError(28, 'No space left on device')
+    return save(self, step, *args, **kwargs)
+  monkeypatch.setattr(ocp.CheckpointManager, 'save', disk_full_at_4)
+  with pytest.raises(CheckpointError, match=r'saving checkpoint 4 to .*checkpoints failed: '
+                                            r'OSError: \[Errno 28\] No space left on device; '
+                                            r'the last good checkpoint is step 2'):
+    train.train_and_evaluate(make_config(num_steps=8, checkpoint_every=2), tmp_path)
+  assert sorted(os.listdir(tmp_path / 'checkpoints')) == ['2']
+  assert [json.loads(line)['step'] for line in open(tmp_path / 'metrics.jsonl')] == [2, 4]
+
+
+def test_labels_outside_the_classes_are_refused(tmp_path):
+  manual = tmp_path / 'manual'
+  manual.mkdir()
+  for split, n in (('train', 100), ('t10k', 10)):
+    labels = np.arange(n) % 10
+    write_idx(manual / f'{split}-images-idx3-ubyte.gz', digit_like_images(labels))
+    if split == 'train':
+      labels[7] = 255
+    write_idx(manual / f'{split}-labels-idx1-ubyte.gz', labels)
+  with pytest.raises(DataError, match=r'train-labels-idx1-ubyte.gz: label 255 \(example 7\) is '
+                                      r'outside 0..9'):
+    data.load('mnist', 'train', tmp_path / 'data', manual)
+
+
+def test_a_prepared_dataset_is_not_read_from_another_source(mnist5k_dir, tmp_path):
+  data.load('mnist5k', 'train', tmp_path / 'data', mnist5k_dir)
+  for other in (tmp_path / 'missing', tmp_path / 'empty'):
+    (tmp_path / 'empty').mkdir(exist_ok=True)
+    with pytest.raises(DataError, match=f'mnist5k in .* was prepared from {mnist5k_dir}.*, but '
+                                        f'this run names {other}.*; delete .* to rebuild it'):
+      data.load('mnist5k', 'train', tmp_path / 'data', other)
+  assert len(data.load('mnist5k', 'train', tmp_path / 'data', mnist5k_dir)['label']) == 140
+
+
+def test_evaluation_of_a_mistyped_workdir_creates_nothing(tmp_path):
+  with pytest.raises(CheckpointError, match='no checkpoint; train first'):
+    common.restore(tmp_path / 'typo')
+  assert not (tmp_path / 'typo').exists()
+
+
+def test_report_skips_a_truncated_json_and_names_it(tmp_path, capsys):
+  (tmp_path / 'a' / 'eval').mkdir(parents=True)
+  (tmp_path / 'a' / 'eval' / 'representation.json').write_text(
+      json.dumps({'method': 'vae', 'dataset': 'mnist5k', 'seed': 0, 'linear_probe_accuracy': 0.5}))
+  (tmp_path / 'b' / 'eval').mkdir(parents=True)
+  (tmp_path / 'b' / 'eval' / 'representation.json').write_text('{"method": "va')
+  table = report.collect(str(tmp_path))
+  assert list(table) == ['a']
+  assert 'b/eval/representation.json: not a readable result JSON' in capsys.readouterr().err
+
+
+def test_evaluation_refuses_a_non_finite_checkpoint_in_one_line(make_config, tmp_path):
+  config = train.complete_config(make_config(num_steps=2), data.load_split(make_config(), 'train'))
+  state = train.train_and_evaluate(make_config(num_steps=2), tmp_path)
+  poisoned = state.replace(step=state.step + 1,
+                           params=jax.tree.map(lambda x: x * np.nan, state.params))
+  mngr = checkpoint.manager(tmp_path)
+  checkpoint.save(mngr, poisoned, config)
+  mngr.close()
+  with pytest.raises(CheckpointError, match=r'checkpoints/3 is unusable: ValueError: its '
+                                            r'parameters or optimiser state are not finite; older '
+                                            r'checkpoints: steps \[2\]'):
+    common.restore(tmp_path)
+  assert common.restore(tmp_path, step=2)[3] == 2
+
+
+def test_stop_on_collapse_names_the_spread_it_saw(make_config, tmp_path):
+  with pytest.raises(DivergedError, match=r'codes collapsed at step 2: code_spread 0\.\d+ < '
+                                          r'stop_on_collapse=0\.999'):
+    train.train_and_evaluate(make_config(stop_on_collapse=0.999), tmp_path)

@@ -1,0 +1,94 @@
+"""What the training program checks before it loads data, compiles or writes anything:
+every config value, and that a resumed run is the run stored in the workdir."""
+
+import math
+
+from jsemrep import losses
+from jsemrep import methods
+from jsemrep import models
+from jsemrep.data import builders
+from jsemrep.errors import ConfigError
+
+# Keys whose change makes a different run: resuming with another value is refused.
+STRUCTURAL_KEYS = ('method', 'data.name', 'model.latent_dim', 'model.channels', 'model.hidden',
+                   'model.upsampling', 'model.downsampling', 'loss.reconstruction')
+
+
+def _get(config, key):
+  for part in key.split('.'):
+    config = config[part]
+  return config
+
+
+def _require(config, key, ok, allowed):
+  value = _get(config, key)
+  try:
+    good = ok(value)
+  except TypeError:
+    good = False
+  if not good:
+    raise ConfigError(f'config {key}={value!r} is not allowed: {allowed}')
+
+
+def _positive_int(v):
+  return isinstance(v, int) and not isinstance(v, bool) and v > 0
+
+
+def _positive_ints(v):
+  return len(v) > 0 and all(_positive_int(x) for x in v)
+
+
+def _one_of(names):
+  return (lambda v: v in names), f'one of {", ".join(sorted(names))}'
+
+
+def validate(config):
+  """Raises ConfigError (naming the key, the value and what is allowed) for the first
+  value that training cannot use; pure, so nothing is written."""
+  checks = [
+      ('method', *_one_of(methods.PRESETS)),
+      ('data.name', *_one_of(builders.BUILDERS)),
+      ('atn.neighbor', *_one_of(losses.NEIGHBORS)),
+      ('loss.reconstruction', *_one_of(losses.RECONSTRUCTIONS)),
+      ('model.upsampling', *_one_of(models.UPSAMPLINGS)),
+      ('model.downsampling', *_one_of(models.DOWNSAMPLINGS)),
+      ('batch_size', _positive_int, 'a positive integer'),
+      ('num_steps', _positive_int, 'a positive integer'),
+      ('log_every', _positive_int, 'a positive integer'),
+      ('checkpoint_every', _positive_int, 'a positive integer'),
+      ('keep_checkpoints', _positive_int, 'a positive integer (checkpoints kept)'),
+      ('num_devices', lambda v: isinstance(v, int) and v >= 0, '0 (every device) or a positive '
+       'integer'),
+      ('seed', lambda v: isinstance(v, int) and v >= 0, 'a non-negative integer'),
+      ('model.latent_dim', _positive_int, 'a positive integer'),
+      ('model.channels', _positive_ints, 'a tuple of positive integers'),
+      ('model.hidden', _positive_ints, 'a tuple of positive integers'),
+      ('learning_rate', lambda v: v > 0 and math.isfinite(v), 'a positive number'),
+      ('critic.learning_rate', lambda v: v > 0 and math.isfinite(v), 'a positive number'),
+      ('atn.margin', lambda v: 0 < v <= math.pi, 'an angle in (0, pi] radians'),
+      ('atn.triplets_per_anchor', _positive_int, 'a positive integer'),
+      ('triplet.margin', lambda v: 0 < v <= 4, 'in (0, 4] (squared distance of unit codes)'),
+      ('acai.gamma', lambda v: 0 <= v <= 1, 'in [0, 1]'),
+      ('stop_on_collapse', lambda v: 0 <= v < 1, 'in [0, 1) (0: off)'),
+  ]
+  for key, ok, allowed in checks:
+    _require(config, key, ok, allowed)
+  for name, weight in config.loss.weights.items():
+    if weight is not None:
+      _require(config, f'loss.weights.{name}', lambda v: v >= 0 and math.isfinite(v),
+               'a non-negative number (or unset: the method default)')
+
+
+def check_resume(stored, requested, workdir):
+  """Refuses to resume the run stored in workdir with a structurally different config."""
+  changed = [(key, _get(stored, key), _get(requested, key)) for key in STRUCTURAL_KEYS
+             if _normal(_get(stored, key)) != _normal(_get(requested, key))]
+  if changed:
+    what = ', '.join(f'{key}={old!r} -> {new!r}' for key, old, new in changed)
+    raise ConfigError(f'{workdir} holds a run with another setup ({what}); resuming would mix '
+                      'two runs: start the new one with another --workdir (or delete '
+                      f'{workdir}/checkpoints to discard the old one)')
+
+
+def _normal(value):
+  return tuple(value) if isinstance(value, (list, tuple)) else value
