@@ -17,6 +17,7 @@ import optax
 import orbax.checkpoint as ocp
 
 from jsemrep import data
+from jsemrep import inference
 from jsemrep import models
 from jsemrep.data import builders
 from jsemrep import runtime
@@ -56,10 +57,9 @@ def predict(model, params, images, chunk=1000):
   """(labels (N,), features (N, F)) for uint8 or [0, 1] float images."""
   if images.dtype != np.uint8:
     images = np.round(np.clip(images, 0, 1) * 255).astype(np.uint8)
-  outs = [_logits_and_features(model, params, images[i:i + chunk])
-          for i in range(0, len(images), chunk)]
-  logits = np.concatenate([np.asarray(o[0]) for o in outs])
-  return logits.argmax(-1), np.concatenate([np.asarray(o[1]) for o in outs])
+  logits, features = inference.map_in_chunks(
+      functools.partial(_logits_and_features, model, params), images, chunk)
+  return logits.argmax(-1), features
 
 
 def train_classifier(train, test, num_classes, epochs, seed=0):

@@ -22,20 +22,27 @@ def _decode(model, params, z):
   return model.apply({'params': params}, z, method=models.VAE.decode)
 
 
-def _chunked(fn, array, chunk):
-  return np.concatenate([np.asarray(fn(array[i:i + chunk])) for i in range(0, len(array), chunk)])
+def map_in_chunks(fn, array, chunk=1000):
+  """fn over `array` in chunks of exactly `chunk` rows (the last one padded), so a
+  jitted fn compiles once whatever the length; every chunk is dispatched before
+  any result is fetched (one host sync). fn may return a pytree of arrays."""
+  n = len(array)
+  pad = -n % chunk if n else chunk
+  padded = np.concatenate([array, np.zeros((pad, *array.shape[1:]), array.dtype)])
+  outs = [fn(padded[i:i + chunk]) for i in range(0, len(padded), chunk)]
+  return jax.tree.map(lambda *parts: np.concatenate([np.asarray(p) for p in parts])[:n], *outs)
 
 
 def encode(model, params, images, chunk=1000):
   """uint8 images (N, H, W, C) -> latent means (N, d)."""
-  return _chunked(functools.partial(_encode, model, params), images, chunk)
+  return map_in_chunks(functools.partial(_encode, model, params), images, chunk)
 
 
 def decode(model, params, z, chunk=1000):
   """Latents (..., d) -> decoder outputs (..., H, W, C); images are clip(out, 0, 1)
   for l1/l2 models and sigmoid(out) for bce."""
   flat = z.reshape(-1, z.shape[-1])
-  out = _chunked(functools.partial(_decode, model, params), flat, chunk)
+  out = map_in_chunks(functools.partial(_decode, model, params), flat, chunk)
   return out.reshape(*z.shape[:-1], *out.shape[1:])
 
 

@@ -128,6 +128,7 @@ def path_ts(num_steps):
   return jnp.linspace(0.0, 1.0, num_steps)
 
 
+@functools.partial(jax.jit, static_argnames='interp')
 def direct_paths_batch(z1, z2, ts, interp='slerp'):
   """(P, d), (P, d), (S,) -> (P, S, d)."""
   if interp == 'slerp':
@@ -137,6 +138,7 @@ def direct_paths_batch(z1, z2, ts, interp='slerp'):
   return jax.vmap(per_pair, in_axes=(0, 0, None))(z1, z2, ts)
 
 
+@functools.partial(jax.jit, static_argnames=('interp', 'circular'))
 def semantic_paths_batch(z1, z2, y1, y2, prototypes, ts, interp='slerp', circular=False):
   """(P, d), (P, d), (P,), (P,), (K, d), (S,) -> (P, S, d)."""
   path = functools.partial(semantic_path, interp=interp, circular=circular)

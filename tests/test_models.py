@@ -86,3 +86,18 @@ def test_both_downsamplings_are_the_same_encoder():
   np.testing.assert_allclose(out['space_to_depth'][0], out['strided'][0], atol=1e-5)
   with pytest.raises(ValueError, match="model.downsampling must be one of .* got 'pool'"):
     models.Encoder(downsampling='pool').init(jax.random.PRNGKey(1), x)
+
+
+def test_map_in_chunks_pads_to_one_shape_and_returns_every_row():
+  from jsemrep import inference  # pylint: disable=import-outside-toplevel
+  shapes = []
+
+  def fn(x):
+    shapes.append(x.shape)
+    return {'double': 2 * x, 'sum': x.sum(1)}
+  x = np.arange(14, dtype=np.float32).reshape(7, 2)
+  out = inference.map_in_chunks(fn, x, chunk=3)
+  np.testing.assert_array_equal(out['double'], 2 * x)
+  np.testing.assert_array_equal(out['sum'], x.sum(1))
+  assert shapes == [(3, 2)] * 3
+  assert inference.map_in_chunks(fn, x[:0], chunk=3)['double'].shape == (0, 2)
