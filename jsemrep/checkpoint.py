@@ -23,12 +23,13 @@ def checkpoint_dir(workdir):
 
 
 def manager(workdir, keep=3, read_only=False):
-  """A CheckpointManager of DIR/checkpoints; read_only never creates anything."""
+  """A CheckpointManager of DIR/checkpoints; read_only (for reading an existing
+  directory) neither creates nor cleans anything."""
   return ocp.CheckpointManager(
       checkpoint_dir(workdir),
       options=ocp.CheckpointManagerOptions(
-          max_to_keep=keep, create=not read_only, read_only=read_only,
-          enable_async_checkpointing=False, cleanup_tmp_directories=not read_only))
+          max_to_keep=keep, create=not read_only, enable_async_checkpointing=False,
+          cleanup_tmp_directories=not read_only))
 
 
 def all_finite(tree):

@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import math
 import os
 import time
 
@@ -32,7 +33,7 @@ class MetricsWriter:
     self._jsonl.write(json.dumps(record) + '\n')
     self._jsonl.flush()
     for name, value in record.items():
-      if name != 'step':
+      if name != 'step' and math.isfinite(value):   # a non-finite value stops training anyway
         self._tb.add_scalar(name, value, step)
     eta = datetime.timedelta(seconds=round((self._num_steps - step) / max(steps_per_s, 1e-9)))
     losses = ' '.join(f'{k} {float(v):.4f}' for k, v in scalars.items())
