@@ -1,13 +1,19 @@
 """python -m bench.interpolate: time of one vmapped slerp study (pairs x steps x dim)
 and the decode throughput of interpolants through a trained-size decoder."""
 
+from jsemrep import runtime
+
+if __name__ == '__main__':
+  runtime.prepare_process()   # before JAX is imported
+
+# pylint: disable=wrong-import-position
+
 from absl import app
 from absl import flags
 import jax
 
 from bench import common
 from jsemrep import models
-from jsemrep import runtime
 from jsemrep import sphere
 
 FLAGS = flags.FLAGS
@@ -40,5 +46,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  runtime.reexec_with_huge_pages()
   app.run(main)

@@ -4,6 +4,13 @@ forward, losses, backward, Adam update), achieved GFLOP/s from XLA's cost analys
 the fraction of the measured matmul peak. The data are random uint8 images of the
 config's shape, so no dataset is needed (the step's work does not depend on pixels)."""
 
+from jsemrep import runtime
+
+if __name__ == '__main__':
+  runtime.prepare_process()   # before JAX is imported
+
+# pylint: disable=wrong-import-position
+
 from absl import app
 from absl import flags
 import jax
@@ -13,7 +20,6 @@ from ml_collections import config_flags
 from bench import common
 from jsemrep import methods
 from jsemrep import parallel
-from jsemrep import runtime
 from train import train
 
 FLAGS = flags.FLAGS
@@ -70,5 +76,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  runtime.reexec_with_huge_pages()
   app.run(main)

@@ -11,7 +11,6 @@ from absl import logging
 from jsemrep import checkpoint
 from jsemrep import methods
 from jsemrep import models
-from jsemrep import runtime
 from jsemrep.errors import JsemrepError
 
 flags.DEFINE_string('workdir', None, 'Training directory holding checkpoints/.')
@@ -20,9 +19,8 @@ flags.mark_flag_as_required('workdir')
 
 
 def run(main):
-  """Runs an evaluation program: huge pages, absl flags, and a JsemrepError (a missing
-  or bad checkpoint, a bad data source) as one line on stderr instead of a traceback."""
-  runtime.reexec_with_huge_pages()
+  """Runs an evaluation program with absl flags, a JsemrepError (a missing or bad
+  checkpoint, a bad data source) as one line on stderr instead of a traceback."""
   try:
     app.run(main)
   except JsemrepError as e:

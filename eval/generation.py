@@ -2,13 +2,20 @@
 samples and of interpolants (midpoints of semantic slerp paths between random test
 pairs) against real test images, in the evaluation classifier's feature space."""
 
+from jsemrep import runtime
+
+if __name__ == '__main__':
+  runtime.prepare_process()   # before JAX is imported
+
+# pylint: disable=wrong-import-position
+
 from absl import flags
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from eval import classifier as classifier_lib
 from eval import common
+from jsemrep import classifier as classifier_lib
 from jsemrep import data
 from jsemrep import inference
 from jsemrep import sphere

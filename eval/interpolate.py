@@ -4,14 +4,21 @@ and slerp, direct and semantic paths, scored by the evaluation classifier, with 
 path's raw result in the JSON; on test also a figure of direct lerp, direct slerp and
 semantic slerp decodes."""
 
+from jsemrep import runtime
+
+if __name__ == '__main__':
+  runtime.prepare_process()   # before JAX is imported
+
+# pylint: disable=wrong-import-position
+
 import os
 
 from absl import flags
 import jax.numpy as jnp
 import numpy as np
 
-from eval import classifier as classifier_lib
 from eval import common
+from jsemrep import classifier as classifier_lib
 from jsemrep import data
 from jsemrep import inference
 from jsemrep import plots

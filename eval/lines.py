@@ -2,6 +2,13 @@
 Distance and Smoothness (docs/evaluation.md) of lerp and slerp interpolations between
 random test pairs, each path's raw result, and a figure of decoded line interpolations."""
 
+from jsemrep import runtime
+
+if __name__ == '__main__':
+  runtime.prepare_process()   # before JAX is imported
+
+# pylint: disable=wrong-import-position
+
 import os
 
 from absl import flags

@@ -7,6 +7,13 @@ and 95 % interval over seeds x paths (docs/evaluation.md). A value is bold only 
 its interval separates from every other row's in that column.
 """
 
+from jsemrep import runtime
+
+if __name__ == '__main__':
+  runtime.prepare_process()   # before JAX is imported
+
+# pylint: disable=wrong-import-position
+
 import glob
 import json
 import os

@@ -2,6 +2,13 @@
 and k-means clustering accuracy (Hungarian matching) of test latents, and a t-SNE
 figure of the test latents coloured by class."""
 
+from jsemrep import runtime
+
+if __name__ == '__main__':
+  runtime.prepare_process()   # before JAX is imported
+
+# pylint: disable=wrong-import-position
+
 import os
 
 from absl import flags

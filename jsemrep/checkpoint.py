@@ -139,7 +139,12 @@ def restore_trained(workdir, step=None):
   alone: no training config file is needed. Never writes into workdir."""
   from jsemrep import methods  # pylint: disable=import-outside-toplevel
   config = restore_config(workdir, step)
-  abstract = jax.eval_shape(lambda: methods.init_state(config, jax.random.PRNGKey(0)))
+  # The target carries this process's placement, so a checkpoint saved on any number
+  # of devices restores here (Orbax refuses a target without shardings on another topology).
+  device = jax.sharding.SingleDeviceSharding(jax.devices()[0])
+  abstract = jax.tree.map(
+      lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=device),
+      jax.eval_shape(lambda: methods.init_state(config, jax.random.PRNGKey(0))))
   mngr = manager(workdir, read_only=True)
   try:
     _, config, state = restore_good(mngr, workdir, abstract, step)

@@ -35,6 +35,8 @@ def map_in_chunks(fn, array, chunk=1000):
 
 def encode(model, params, images, chunk=1000):
   """uint8 images (N, H, W, C) -> latent means (N, d)."""
+  if np.asarray(images).dtype != np.uint8:
+    raise TypeError(f'encode takes uint8 images (0..255); got {np.asarray(images).dtype}')
   return map_in_chunks(functools.partial(_encode, model, params), images, chunk)
 
 

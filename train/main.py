@@ -5,6 +5,13 @@ data source, a busy workdir); 2 a bad command line or config; 75 stopped by SIGT
 or SIGINT after saving the current step (run the same command to continue).
 """
 
+from jsemrep import runtime
+
+if __name__ == '__main__':
+  runtime.prepare_process()   # before JAX is imported
+
+# pylint: disable=wrong-import-position
+
 import sys
 
 from absl import app
@@ -13,7 +20,6 @@ from absl import logging
 import jax
 from ml_collections import config_flags
 
-from jsemrep import runtime
 from jsemrep.errors import JsemrepError
 from train import train
 
@@ -55,5 +61,4 @@ def run():
 
 
 if __name__ == '__main__':
-  runtime.reexec_with_huge_pages()
   run()
