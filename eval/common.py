@@ -41,7 +41,7 @@ def run_fields(config):
   differ only in `seed` (docs/evaluation.md)."""
   fields = {'method': config.method, 'dataset': config.data.name, 'seed': int(config.seed),
             'num_steps': int(config.num_steps), 'uses_labels': methods.uses_labels(config)}
-  if 'atn' in methods.method(config).terms:
+  if 'atn' in methods.bind_terms(config):
     fields['neighbor'] = config.atn.neighbor
   return fields
 

@@ -13,9 +13,8 @@ term reads the critic's outputs with the critic's parameters held fixed; the
 critic's loss reads the same inputs with the autoencoder held fixed.
 """
 
-from typing import Callable, NamedTuple, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
-import flax
 import jax
 import jax.numpy as jnp
 import optax
@@ -23,6 +22,8 @@ import optax
 from jsemrep import losses
 from jsemrep import models
 from jsemrep import sphere
+from jsemrep.errors import ConfigError
+from jsemrep.train_state import TrainState
 
 
 def rec_term(outputs, batch, key, config):
@@ -122,12 +123,15 @@ def acai_critic_loss(critic_out, inputs, config):
 
 
 class Critic(NamedTuple):
-  """The second player of a two-player method."""
+  """The second player of a two-player method, and the autoencoder's `adv` term
+  against it with its default weight."""
   network: Callable      # config -> flax module
   inputs: Callable       # (decode, outputs, batch, key, positions, config) -> dict
   apply: Callable        # (net, params, inputs) -> dict of outputs
   loss: Callable         # (outputs, inputs, config) -> the critic's scalar loss
   example: Callable      # config -> an input of shape (1, ...) to initialise the network
+  generator_term: Callable   # the autoencoder's `adv` term: (outputs, batch, key, config)
+  weight: float          # the `adv` term's default weight
 
 
 def _image_critic(config):
@@ -143,14 +147,22 @@ def _image_example(config):
   return jnp.zeros((1, *config.model.image_shape))
 
 
+# GAN weights are relative to rec = 10 x mean |x_hat - x|: the GAN terms are O(1)
+# log-losses and overpower reconstruction at 0.5 (the AAE encoder collapsed to one
+# code at 0.5 in a 400-step mnist5k run); 0.01 is the value chosen on mnist5k's
+# validation split among 0.003, 0.01 and 0.03 for aae (docs/choices.md). ACAI's
+# weight 0.5 is its paper's lambda.
+GAN_WEIGHT = 0.01
+ACAI_WEIGHT = 0.5
 LATENT_GAN = Critic(lambda c: models.LatentDiscriminator(), latent_gan_inputs,
-                    gan_critic_apply, gan_critic_loss, _latent_example)
+                    gan_critic_apply, gan_critic_loss, _latent_example, gan_generator_term,
+                    GAN_WEIGHT)
 IMAGE_GAN = Critic(_image_critic, image_gan_inputs, gan_critic_apply, gan_critic_loss,
-                   _image_example)
+                   _image_example, gan_generator_term, GAN_WEIGHT)
 ACAI_LERP = Critic(_image_critic, _mix_inputs('lerp'), acai_critic_apply, acai_critic_loss,
-                   _image_example)
+                   _image_example, acai_autoencoder_term, ACAI_WEIGHT)
 ACAI_SLERP = Critic(_image_critic, _mix_inputs('slerp'), acai_critic_apply, acai_critic_loss,
-                    _image_example)
+                    _image_example, acai_autoencoder_term, ACAI_WEIGHT)
 
 
 class Method(NamedTuple):
@@ -169,54 +181,78 @@ PRESETS = {
     'vaegan': Method(('rec', 'kl', 'adv'), IMAGE_GAN),
 }
 
-DEFAULT_WEIGHTS = {'rec': 10.0, 'kl': 1e-4, 'atn': 1.0, 'triplet': 1.0}
-# The adversarial weight per method, relative to rec = 10 x mean |x_hat - x|: the GAN
-# terms are O(1) log-losses and overpower reconstruction at 0.5 (the AAE encoder
-# collapsed to one code at 0.5, and reconstructed the wrong digits at 0.05, in
-# 400-step mnist5k runs; 0.01 reconstructs and interpolates); ACAI's lambda = 0.5.
-ADV_WEIGHTS = {'aae': 0.01, 'vaegan': 0.01, 'acai': 0.5, 'atnl_adv': 0.5}
+TERMS = {}   # name -> (term function, default weight)
 
-ADVERSARIAL_TERMS = {'aae': gan_generator_term, 'vaegan': gan_generator_term,
-                     'acai': acai_autoencoder_term, 'atnl_adv': acai_autoencoder_term}
+
+def register_term(name, fn, default_weight=0.0):
+  """Makes a loss term `fn(outputs, batch, key, config) -> scalar` available as
+  `name`. A method uses its preset terms plus every registered term whose weight
+  is set in the config: --config.loss.weights.NAME=W (0 leaves it out)."""
+  if name == 'adv':
+    raise ValueError("'adv' is the critic's term; give a method a Critic instead")
+  TERMS[name] = (fn, float(default_weight))
+
+
+register_term('rec', rec_term, 10.0)
+register_term('kl', kl_term, 1e-4)
+register_term('atn', atn_term, 1.0)
+register_term('triplet', triplet_term, 1.0)
 
 
 def method(config):
   if config.method not in PRESETS:
-    raise ValueError(f'unknown method {config.method!r}; known: {", ".join(sorted(PRESETS))}')
+    raise ConfigError(f'unknown method {config.method!r}; known: {", ".join(sorted(PRESETS))}')
   return PRESETS[config.method]
 
 
 def uses_labels(config):
   """Whether the method's loss reads class labels (tables mark it)."""
-  return bool({'atn', 'triplet'} & set(method(config).terms))
+  return bool({'atn', 'triplet'} & set(bind_terms(config)))
+
+
+def bind_terms(config):
+  """{name: (term function, weight)} of the configured method: its preset terms with
+  config weights over defaults, plus registered terms given a weight in the config;
+  terms of weight 0 are left out."""
+  preset = method(config)
+  table = {name: TERMS[name] for name in preset.terms if name != 'adv'}
+  if preset.critic is not None:
+    table['adv'] = (preset.critic.generator_term, preset.critic.weight)
+  for name, value in config.loss.weights.items():
+    if value is not None and name not in table:
+      if name not in TERMS:
+        raise ConfigError(f'config loss.weights.{name}={value!r} is not allowed: no loss term '
+                          f'{name!r} is registered (known: {", ".join(sorted(TERMS))})')
+      table[name] = TERMS[name]
+  bound = {}
+  for name, (fn, default) in table.items():
+    weight = config.loss.weights.get(name)
+    weight = float(default if weight is None else weight)
+    if weight != 0.0:
+      bound[name] = (fn, weight)
+  return bound
 
 
 def effective_weights(config):
-  """{term: weight} of the method's terms, config overrides over preset defaults."""
-  defaults = dict(DEFAULT_WEIGHTS, adv=ADV_WEIGHTS.get(config.method))
-  weights = {}
-  for name in method(config).terms:
-    weight = config.loss.weights.get(name)
-    weights[name] = float(defaults[name] if weight is None else weight)
-  return weights
+  """{term: weight} that `bind_terms` uses (for the stored config)."""
+  return {name: weight for name, (_, weight) in bind_terms(config).items()}
 
 
-def terms(config):
-  """{name: (term function, weight)} of the configured method; weight-0 terms dropped."""
-  table = {'rec': rec_term, 'kl': kl_term, 'atn': atn_term, 'triplet': triplet_term}
-  if config.method in ADVERSARIAL_TERMS:
-    table['adv'] = ADVERSARIAL_TERMS[config.method]
-  return {name: (table[name], weight)
-          for name, weight in effective_weights(config).items() if weight != 0.0}
+class BoundMethod(NamedTuple):
+  """A method bound to a config once, outside the traced step."""
+  terms: dict                 # {name: (term function, weight)}
+  critic: Optional[Critic]
+  critic_net: Optional[Any]   # the critic's flax module
+  txs: dict                   # {player: optax transformation}
+  stochastic: bool
 
 
-@flax.struct.dataclass
-class TrainState:
-  """Everything that changes during training: step, each player's params and
-  optimiser state (player 'vae', plus 'critic' for two-player methods)."""
-  step: jax.Array
-  params: dict
-  opt_state: dict
+def build(config):
+  """The configured method, bound: its terms and weights, critic and optimisers."""
+  preset = method(config)
+  critic_net = preset.critic.network(config) if preset.critic is not None else None
+  return BoundMethod(bind_terms(config), preset.critic, critic_net, optimizers(config),
+                     preset.stochastic)
 
 
 def optimizers(config):
@@ -224,11 +260,6 @@ def optimizers(config):
   if method(config).critic is not None:
     txs['critic'] = optax.adam(config.critic.learning_rate, b1=config.critic.b1)
   return txs
-
-
-def critic_network(config):
-  critic = method(config).critic
-  return critic.network(config) if critic is not None else None
 
 
 def init_state(config, key):

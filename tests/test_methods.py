@@ -1,5 +1,7 @@
 """Method presets: each trains, two-player steps move both players, signs are right."""
 
+import json
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -29,7 +31,7 @@ def test_each_preset_steps_with_finite_losses(make_config, name):
   for _ in range(2):
     state, metrics = step(state, dataset)
   metrics = jax.device_get(metrics)
-  assert set(methods.method(config).terms) <= set(metrics)
+  assert set(methods.build(config).terms) <= set(metrics)
   assert all(np.isfinite(v) for v in metrics.values()), metrics
   after = jax.device_get(state.params)
   assert set(after) == ({'vae', 'critic'} if methods.method(config).critic else {'vae'})
@@ -40,12 +42,39 @@ def test_each_preset_steps_with_finite_losses(make_config, name):
 
 def test_unknown_method_lists_the_known_ones(make_config):
   with pytest.raises(ValueError, match="unknown method 'gan'; known: aae, acai, atnl"):
-    methods.terms(make_config(method='gan'))
+    methods.build(make_config(method='gan'))
 
 
 def test_a_weight_of_zero_drops_the_term(make_config):
   config = make_config(method='atnl', **{'loss.weights.kl': 0.0})
-  assert set(methods.terms(config)) == {'rec', 'atn'}
+  assert set(methods.build(config).terms) == {'rec', 'atn'}
+
+
+def test_the_adversarial_term_and_weight_come_from_the_critic(make_config):
+  bound = methods.build(make_config(method='aae'))
+  assert bound.terms['adv'] == (methods.gan_generator_term, methods.LATENT_GAN.weight)
+  assert set(bound.txs) == {'vae', 'critic'}
+  acai = methods.build(make_config(method='acai', **{'loss.weights.adv': 0.2}))
+  assert acai.terms['adv'] == (methods.acai_autoencoder_term, 0.2)
+
+
+def test_a_registered_toy_term_trains_through_its_weight_alone(make_config, tmp_path,
+                                                               monkeypatch):
+  """A term registered from here joins atnl when --config.loss.weights.toy is set,
+  without editing any project file; it pulls every code towards the origin."""
+  monkeypatch.setitem(methods.TERMS, 'toy', None)
+  methods.register_term('toy', lambda outputs, batch, key, config: jnp.mean(
+      jnp.square(outputs['mu'])))
+  config = make_config(num_steps=4, **{'loss.weights.toy': 100.0})
+  assert set(methods.build(config).terms) == {'rec', 'kl', 'atn', 'toy'}
+  train.train_and_evaluate(config, tmp_path / 'toy')
+  records = [json.loads(line) for line in open(tmp_path / 'toy' / 'metrics.jsonl')]
+  assert records[-1]['toy'] < records[0]['toy']
+  without = make_config(num_steps=4)
+  assert 'toy' not in methods.build(without).terms
+  with pytest.raises(ValueError, match="config loss.weights.nope=1.0 is not allowed: no loss "
+                                       "term 'nope' is registered"):
+    methods.build(make_config(**{'loss.weights.nope': 1.0}))
 
 
 @pytest.mark.parametrize('critic', [methods.LATENT_GAN, methods.ACAI_LERP])

@@ -26,7 +26,7 @@ class Preempted(JsemrepError):
   exit_code = EXIT_PREEMPTED
 
 
-def train_step(state, dataset, *, config, model, txs):
+def train_step(state, dataset, *, config, model, bound):
   """One optimisation step of every player, written for one device of the `data` mesh.
 
   The global batch is drawn from the device-resident dataset by `batch_indices`
@@ -45,12 +45,10 @@ def train_step(state, dataset, *, config, model, txs):
            'label_all': dataset['label'][indices_all]}
   noise_key, loss_key, critic_key = jax.random.split(
       jax.random.fold_in(jax.random.PRNGKey(config.seed), state.step), 3)
-  preset = methods.method(config)
   noise = methods.per_example_normal(noise_key, positions, (config.model.latent_dim,))
-  if not preset.stochastic:
+  if not bound.stochastic:
     noise = jnp.zeros_like(noise)
-  terms = methods.terms(config)
-  critic, critic_net = preset.critic, methods.critic_network(config)
+  terms, critic, critic_net = bound.terms, bound.critic, bound.critic_net
   decode = lambda params, z: model.apply({'params': params}, z, method=models.VAE.decode)
 
   def loss_fn(params, critic_params):
@@ -69,7 +67,7 @@ def train_step(state, dataset, *, config, model, txs):
 
   def update(player, grads):
     grads = jax.lax.pmean(grads, parallel.DATA_AXIS)
-    updates, opt_state = txs[player].update(grads, state.opt_state[player],
+    updates, opt_state = bound.txs[player].update(grads, state.opt_state[player],
                                             state.params[player])
     return optax.apply_updates(state.params[player], updates), opt_state
 
@@ -99,7 +97,7 @@ def make_step(config, mesh):
   """The jitted, data-parallel train_step of the configured method on `mesh`."""
   return parallel.data_parallel(
       functools.partial(train_step, config=config, model=models.vae_from_config(config),
-                        txs=methods.optimizers(config)),
+                        bound=methods.build(config)),
       mesh)
 
 

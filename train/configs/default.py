@@ -2,6 +2,8 @@
 
 import ml_collections
 
+from jsemrep import methods
+
 
 def get_config():
   config = ml_collections.ConfigDict()
@@ -25,11 +27,12 @@ def get_config():
 
   config.loss = ml_collections.ConfigDict()
   config.loss.reconstruction = 'l1'
-  # Unset weights take the method's defaults (jsemrep/methods.py: DEFAULT_WEIGHTS,
-  # ADV_WEIGHTS); set one to override it, e.g. --config.loss.weights.kl=0.
+  # Unset weights take the method's defaults (jsemrep/methods.py: register_term, and
+  # each Critic's weight for `adv`); set one to override it, e.g.
+  # --config.loss.weights.kl=0. A registered term not in the method joins it when its
+  # weight is set here.
   config.loss.weights = ml_collections.ConfigDict(
-      {name: ml_collections.config_dict.placeholder(float)
-       for name in ('rec', 'kl', 'atn', 'triplet', 'adv')})
+      {name: ml_collections.config_dict.placeholder(float) for name in [*methods.TERMS, 'adv']})
 
   config.atn = ml_collections.ConfigDict()
   config.atn.margin = 1.2
