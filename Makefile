@@ -11,7 +11,7 @@ $(VENV)/bin/activate:
 	$(PY) -m pip install -q --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/activate
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q -e '.[eval]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
@@ -26,6 +26,7 @@ demo: install
 	$(PY) -m eval.interpolate --workdir=$(DEMO_DIR)
 
 test: install-test
+	$(VENV)/bin/ruff check jsemrep train eval bench tests
 	$(PY) -m pytest tests
 
 # Every reported row with 3 seeds, validation and test evaluations, the results tables

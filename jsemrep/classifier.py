@@ -14,16 +14,18 @@ import optax
 import orbax.checkpoint as ocp
 
 from jsemrep import data
+from jsemrep import images as images_lib
 from jsemrep import inference
 from jsemrep import models
 from jsemrep.data import builders
+from jsemrep.data import pipeline
 
 BATCH = 128
 
 
 def classifier_dir(dataset, data_dir=None):
   base = os.environ.get('JSEMREP_CLASSIFIER_DIR') or os.path.join(
-      os.path.dirname(data.pipeline.data_dir_or_default(data_dir)), 'classifiers')
+      os.path.dirname(pipeline.data_dir_or_default(data_dir)), 'classifiers')
   return os.path.join(base, dataset)
 
 
@@ -42,7 +44,7 @@ def _train_step(model, tx, params, opt_state, images, labels, key):
 
 @functools.partial(jax.jit, static_argnums=0)
 def _logits_and_features(model, params, images):
-  return model.apply({'params': params}, data.to_float(images), return_features=True)
+  return model.apply({'params': params}, images_lib.to_float(images), return_features=True)
 
 
 def predict(model, params, images, chunk=1000):
@@ -65,7 +67,7 @@ def train_classifier(train, test, num_classes, epochs, seed=0):
   start = time.perf_counter()
   for step in range(epochs * steps_per_epoch):
     idx = data.batch_indices(seed, step, len(labels), BATCH)
-    params, opt_state = _train_step(model, tx, params, opt_state, data.to_float(images[idx]),
+    params, opt_state = _train_step(model, tx, params, opt_state, images_lib.to_float(images[idx]),
                                     labels[idx], jax.random.fold_in(key, step))
     if (step + 1) % steps_per_epoch == 0:
       jax.block_until_ready(params)

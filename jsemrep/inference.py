@@ -6,14 +6,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jsemrep import data
+from jsemrep import images as images_lib
 from jsemrep import models
 from jsemrep import sphere
 
 
 @functools.partial(jax.jit, static_argnums=0)
 def _encode(model, params, images):
-  mu, _ = model.apply({'params': params}, data.to_float(images), method=models.VAE.encode)
+  mu, _ = model.apply({'params': params}, images_lib.to_float(images), method=models.VAE.encode)
   return mu
 
 
@@ -49,9 +49,8 @@ def decode(model, params, z, chunk=1000):
 
 
 def to_images(decoded, reconstruction):
-  if reconstruction == 'bce':
-    return 1.0 / (1.0 + np.exp(-decoded))
-  return np.clip(decoded, 0.0, 1.0)
+  """Decoder outputs (numpy) as images in [0, 1] (see images.decoded_to_images)."""
+  return np.asarray(images_lib.decoded_to_images(decoded, reconstruction))
 
 
 def class_prototypes(model, params, images, labels, num_classes):

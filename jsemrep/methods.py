@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from jsemrep import images as images_lib
 from jsemrep import losses
 from jsemrep import models
 from jsemrep import sphere
@@ -63,8 +64,8 @@ def acai_autoencoder_term(outputs, batch, key, config):
 
 
 def images(decoded, config):
-  """Decoder outputs as images for a critic (sigmoid of logits for bce)."""
-  return jax.nn.sigmoid(decoded) if config.loss.reconstruction == 'bce' else decoded
+  """Decoder outputs as a critic's input images (unclipped, so gradients flow)."""
+  return images_lib.decoded_to_images(decoded, config.loss.reconstruction, clip=False)
 
 
 def per_example_normal(key, positions, shape):
@@ -149,16 +150,17 @@ def _image_example(config):
 
 # GAN weights are relative to rec = 10 x mean |x_hat - x|: the GAN terms are O(1)
 # log-losses and overpower reconstruction at 0.5 (the AAE encoder collapsed to one
-# code at 0.5 in a 400-step mnist5k run); 0.01 is the value chosen on mnist5k's
-# validation split among 0.003, 0.01 and 0.03 for aae (docs/choices.md). ACAI's
-# weight 0.5 is its paper's lambda.
-GAN_WEIGHT = 0.01
+# code at 0.5 in a 400-step mnist5k run). The AAE's 0.003 was chosen on mnist5k's
+# validation split among 0.003, 0.01 and 0.03 (docs/choices.md); VAE-GAN's 0.01 has
+# not been chosen on validation. ACAI's weight 0.5 is its paper's lambda.
+AAE_WEIGHT = 0.003
+VAEGAN_WEIGHT = 0.01
 ACAI_WEIGHT = 0.5
 LATENT_GAN = Critic(lambda c: models.LatentDiscriminator(), latent_gan_inputs,
                     gan_critic_apply, gan_critic_loss, _latent_example, gan_generator_term,
-                    GAN_WEIGHT)
+                    AAE_WEIGHT)
 IMAGE_GAN = Critic(_image_critic, image_gan_inputs, gan_critic_apply, gan_critic_loss,
-                   _image_example, gan_generator_term, GAN_WEIGHT)
+                   _image_example, gan_generator_term, VAEGAN_WEIGHT)
 ACAI_LERP = Critic(_image_critic, _mix_inputs('lerp'), acai_critic_apply, acai_critic_loss,
                    _image_example, acai_autoencoder_term, ACAI_WEIGHT)
 ACAI_SLERP = Critic(_image_critic, _mix_inputs('slerp'), acai_critic_apply, acai_critic_loss,

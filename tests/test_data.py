@@ -8,6 +8,7 @@ import pytest
 
 from jsemrep import data
 from jsemrep.data import builders
+from jsemrep.data import line_geometry
 from jsemrep.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx, write_idx
 from tests.conftest import digit_like_images
 
@@ -100,11 +101,11 @@ def test_rotated_mnist5k_labels_are_the_rotation_order(mnist5k_dir, tmp_path):
 
 
 def test_lines_render_and_label():
-  image = builders.render_line(0.0)
+  image = line_geometry.render_line(0.0)
   assert image[16, 16 + 10] > 200 and image[16 + 10, 16] == 0   # pointing right, nothing below
-  assert builders.render_line(np.pi / 2)[16 - 10, 16] > 200      # pointing up
+  assert line_geometry.render_line(np.pi / 2)[16 - 10, 16] > 200      # pointing up
   assert int(image.sum()) == pytest.approx(255 * 15 * 2, rel=0.2)     # a 15-px line 2 px wide
-  assert [builders.line_label(t) for t in (0.0, 0.7, np.pi, 2 * np.pi - 1e-6)] == [0, 1, 5, 9]
+  assert [line_geometry.line_label(t) for t in (0.0, 0.7, np.pi, 2 * np.pi - 1e-6)] == [0, 1, 5, 9]
 
 
 def test_multi_pie_from_viewpoint_folders(tmp_path):

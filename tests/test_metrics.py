@@ -89,7 +89,7 @@ def test_ordinal_accuracy_on_a_synthetic_decoder_with_known_classes():
 from jsemrep.metrics import generation  # pylint: disable=wrong-import-position
 from jsemrep.metrics import lines  # pylint: disable=wrong-import-position
 from jsemrep.metrics import representation  # pylint: disable=wrong-import-position
-from jsemrep.data import builders  # pylint: disable=wrong-import-position
+from jsemrep.data import line_geometry  # pylint: disable=wrong-import-position
 
 
 def test_hungarian_clustering_accuracy():
@@ -128,7 +128,7 @@ def test_precision_recall_on_point_sets_with_known_overlap():
 def test_lines_metrics_perfect_vs_shuffled():
   reference = lines.reference_lines(720)
   thetas = np.linspace(0.2, 1.4, 8)
-  perfect = np.stack([builders.render_line(t) / 255.0 for t in thetas])[None, ..., None]
+  perfect = np.stack([line_geometry.render_line(t) / 255.0 for t in thetas])[None, ..., None]
   shuffled = perfect[:, np.random.default_rng(0).permutation(8)]
   good, raw = lines.lines_scores(perfect, reference)
   bad, _ = lines.lines_scores(shuffled, reference)

@@ -9,6 +9,7 @@ import optax
 
 from jsemrep import checkpoint
 from jsemrep import data
+from jsemrep import images as images_lib
 from jsemrep import methods
 from jsemrep import models
 from jsemrep import parallel
@@ -40,7 +41,7 @@ def train_step(state, dataset, *, config, model, bound):
   start, size = parallel.local_slice(config.batch_size)
   indices = jax.lax.dynamic_slice(indices_all, (start,), (size,))
   positions = start + jnp.arange(size)
-  batch = {'image': data.to_float(dataset['image'][indices]),
+  batch = {'image': images_lib.to_float(dataset['image'][indices]),
            'label': dataset['label'][indices],
            'label_all': dataset['label'][indices_all]}
   noise_key, loss_key, critic_key = jax.random.split(
@@ -68,7 +69,7 @@ def train_step(state, dataset, *, config, model, bound):
   def update(player, grads):
     grads = jax.lax.pmean(grads, parallel.DATA_AXIS)
     updates, opt_state = bound.txs[player].update(grads, state.opt_state[player],
-                                            state.params[player])
+                                                  state.params[player])
     return optax.apply_updates(state.params[player], updates), opt_state
 
   (total, (values, critic_in, z_all)), grads = jax.value_and_grad(loss_fn, has_aux=True)(

@@ -1,4 +1,18 @@
-"""Datasets: tfds builders and the in-memory input pipeline."""
+"""Datasets: tfds builders and the in-memory input pipeline.
 
-from jsemrep.data.pipeline import (batch_indices, circular_labels, load, load_split,
-                                   num_classes, prepare, shuffled_positions, to_float)
+Names are imported on first use, so `jsemrep.data.line_geometry` and
+`jsemrep.data.idx` can be used without importing tensorflow-datasets.
+"""
+
+import importlib
+
+_API = {name: 'jsemrep.data.pipeline' for name in (
+    'batch_indices', 'circular_labels', 'load', 'load_split', 'num_classes', 'prepare',
+    'shuffled_positions')}
+__all__ = sorted(_API)
+
+
+def __getattr__(name):
+  if name not in _API:
+    raise AttributeError(f'module jsemrep.data has no attribute {name!r}')
+  return getattr(importlib.import_module(_API[name]), name)

@@ -134,8 +134,3 @@ def batch_indices(seed, step, n, batch_size):
   epoch, position = jnp.divmod(step, steps_per_epoch)
   positions = position * batch_size + jnp.arange(batch_size)
   return shuffled_positions(jax.random.fold_in(jax.random.PRNGKey(seed), epoch), positions, n)
-
-
-def to_float(images):
-  """uint8 images -> float32 in [0, 1]."""
-  return images.astype(jnp.float32) / 255.0

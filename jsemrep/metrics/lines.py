@@ -9,7 +9,7 @@ no smoothness (NaN) and counts as 0 in the mean over paths, as in ACAI's code.
 
 import numpy as np
 
-from jsemrep.data import builders
+from jsemrep.data import line_geometry
 
 STILL_PATH = 1e-4   # ACAI's threshold on |theta_N - theta_1| for a path that does not move
 
@@ -23,7 +23,7 @@ def reference_lines(count=10_000):
   """(thetas, images (count, 32*32) in [-1, 1]) at theta = linspace(0, 2pi) without
   the end point."""
   thetas = np.linspace(0, 2 * np.pi, count, endpoint=False)
-  images = np.stack([to_signed(builders.render_line(t).reshape(-1) / 255.0) for t in thetas])
+  images = np.stack([to_signed(line_geometry.render_line(t).reshape(-1) / 255.0) for t in thetas])
   return thetas, images
 
 
