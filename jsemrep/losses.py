@@ -1,6 +1,7 @@
 """Loss terms as pure functions of model outputs and batch labels."""
 
 import functools
+from typing import Optional
 
 import jax
 import jax.numpy as jnp
@@ -8,12 +9,20 @@ import optax
 
 from jsemrep import sphere
 
+Array = jax.Array
+
 NEIGHBORS = ('ordinal', 'adjacent', 'all')
 RECONSTRUCTIONS = ('l1', 'l2', 'bce')
 
 
-def reconstruction(decoded, x, kind='l1'):
+def reconstruction(decoded: Array, x: Array, kind: str = 'l1') -> Array:
   """Mean per-pixel error between the decoder output and the image in [0, 1].
+
+  Args:
+    decoded: decoder outputs; x: images in [0, 1] of the same shape;
+    kind: 'l1' (the paper's), 'l2' or 'bce'.
+  Returns:
+    A scalar.
 
   For `bce` the decoder output is read as logits.
   """
@@ -26,13 +35,19 @@ def reconstruction(decoded, x, kind='l1'):
   raise ValueError(f'reconstruction kind must be one of {RECONSTRUCTIONS}, got {kind!r}')
 
 
-def kl_divergence(mu, logvar):
-  """mean_i KL(N(mu_i, sigma_i^2) || N(0, I)), summed over latent dimensions."""
+def kl_divergence(mu: Array, logvar: Array) -> Array:
+  """mean_i KL(N(mu_i, sigma_i^2) || N(0, I)), summed over latent dimensions.
+
+  Args:
+    mu, logvar: (B, d) posterior means and log-variances.
+  Returns:
+    A scalar.
+  """
   kl = 0.5 * jnp.sum(jnp.exp(logvar) + jnp.square(mu) - 1.0 - logvar, axis=-1)
   return jnp.mean(kl)
 
 
-def label_distance(a, b, period=None):
+def label_distance(a: Array, b: Array, period: Optional[int] = None) -> Array:
   """|a - b| in the semantic order; for circular labels (period = the number of
   classes, e.g. angle bins) the shorter way round, min(|a - b|, period - |a - b|)."""
   dist = jnp.abs(a - b)
@@ -89,12 +104,18 @@ def triplet_indices(labels, key, neighbor='ordinal', per_anchor=1, period=None):
   return jax.vmap(one)(anchors, scores)
 
 
-def angular_triplet_neighbor(z, labels, key, margin, neighbor='ordinal', per_anchor=1,
-                             period=None):
+def angular_triplet_neighbor(z: Array, labels: Array, key: Array, margin: float,
+                             neighbor: str = 'ordinal', per_anchor: int = 1,
+                             period: Optional[int] = None) -> Array:
   """ATNL: mean over valid triplets of max(angle(a, p) - angle(a, n) + m, 0).
 
-  A batch with no valid triplet gives 0. period: the number of classes when the
-  labels are circular (None: a line).
+  Args:
+    z: (B, d) codes; labels: (B,) classes; key: PRNG key drawing the triplets;
+    margin: m in radians; neighbor: 'ordinal', 'adjacent' or 'all' (docs/README);
+    per_anchor: triplets per example; period: the number of classes when the
+    labels are circular (None: a line).
+  Returns:
+    A scalar; 0 for a batch with no valid triplet.
   """
   a, p, n, valid = triplet_indices(labels, key, neighbor, per_anchor, period)
   angle = jax.vmap(sphere.angle)
@@ -140,7 +161,8 @@ def _semi_hard_triplet(sq_dist, labels, anchor, scores, margin):
   return jnp.where(valid, jax.nn.relu(d_ap - d_an[n] + margin), 0.0), valid, n
 
 
-def facenet_triplet(z, labels, key, margin=0.2, per_anchor=1):
+def facenet_triplet(z: Array, labels: Array, key: Array, margin: float = 0.2,
+                    per_anchor: int = 1) -> Array:
   """FaceNet triplet loss on unit-normalised codes with squared Euclidean
   distances and in-batch semi-hard negative mining; mean over valid triplets."""
   u = sphere.normalize(z)

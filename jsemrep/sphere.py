@@ -12,6 +12,8 @@ import functools
 import jax
 import jax.numpy as jnp
 
+Array = jax.Array
+
 EPS = 1e-12
 
 
@@ -22,18 +24,32 @@ def safe_norm(v, axis=-1, keepdims=False):
   return jnp.where(nonzero, jnp.sqrt(jnp.where(nonzero, sq, 1.0)), 0.0)
 
 
-def normalize(v, axis=-1):
-  """v / |v|; the zero vector stays zero."""
+def normalize(v: Array, axis: int = -1) -> Array:
+  """v / |v| along `axis`; the zero vector stays zero.
+
+  Args:
+    v: vectors, any shape.
+    axis: the vector axis.
+  Returns:
+    Unit vectors of v's shape.
+  """
   return v / jnp.maximum(safe_norm(v, axis=axis, keepdims=True), EPS)
 
 
-def angle(u, v):
-  """Angle in [0, pi] between the directions of u and v."""
+def angle(u: Array, v: Array) -> Array:
+  """Angle between the directions of u and v, finite in value and gradient everywhere.
+
+  Args:
+    u, v: (d,) vectors (any norm).
+  Returns:
+    The angle in [0, pi], a scalar.
+  """
   u, v = normalize(u), normalize(v)
   return 2.0 * jnp.arctan2(safe_norm(u - v), safe_norm(u + v))
 
 
-def lerp(z1, z2, t):
+def lerp(z1: Array, z2: Array, t: Array) -> Array:
+  """(1 - t) z1 + t z2."""
   return (1.0 - t) * z1 + t * z2
 
 
@@ -60,8 +76,13 @@ def _slerp_at(frame, t):
   return lerp(r1, r2, t) * (jnp.cos(t * w) * u1 + jnp.sin(t * w) * tangent)
 
 
-def slerp(z1, z2, t):
+def slerp(z1: Array, z2: Array, t: Array) -> Array:
   """Spherical interpolation of directions, linear interpolation of norms.
+
+  Args:
+    z1, z2: (d,) codes; t: a position in [0, 1].
+  Returns:
+    The (d,) code at t; z1 at t = 0, z2 at t = 1.
 
   For unit inputs this is Shoemake's slerp, sin((1-t)w)/sin(w) z1 +
   sin(tw)/sin(w) z2, written as the geodesic cos(tw) u1 + sin(tw) tangent so it
@@ -72,7 +93,7 @@ def slerp(z1, z2, t):
   return _slerp_at(_slerp_frame(z1, z2), t)
 
 
-def slerp_path(z1, z2, ts):
+def slerp_path(z1: Array, z2: Array, ts: Array) -> Array:
   """slerp at every t of ts, (S,) -> (S, d); the per-pair frame is computed once."""
   frame = _slerp_frame(z1, z2)
   return jax.vmap(lambda t: _slerp_at(frame, t))(ts)
@@ -129,8 +150,15 @@ def path_ts(num_steps):
 
 
 @functools.partial(jax.jit, static_argnames='interp')
-def direct_paths_batch(z1, z2, ts, interp='slerp'):
-  """(P, d), (P, d), (S,) -> (P, S, d)."""
+def direct_paths_batch(z1: Array, z2: Array, ts: Array, interp: str = 'slerp') -> Array:
+  """One interpolation per pair, evaluated at every t.
+
+  Args:
+    z1, z2: (P, d) start and end codes; ts: (S,) positions in [0, 1];
+    interp: 'slerp' or 'lerp'.
+  Returns:
+    (P, S, d) codes.
+  """
   if interp == 'slerp':
     per_pair = slerp_path
   else:
@@ -139,20 +167,35 @@ def direct_paths_batch(z1, z2, ts, interp='slerp'):
 
 
 @functools.partial(jax.jit, static_argnames=('interp', 'circular'))
-def semantic_paths_batch(z1, z2, y1, y2, prototypes, ts, interp='slerp', circular=False):
-  """(P, d), (P, d), (P,), (P,), (K, d), (S,) -> (P, S, d)."""
+def semantic_paths_batch(z1: Array, z2: Array, y1: Array, y2: Array, prototypes: Array,
+                         ts: Array, interp: str = 'slerp', circular: bool = False) -> Array:
+  """Semantic paths (see `semantic_path`) for every pair, evaluated at every t.
+
+  Args:
+    z1, z2: (P, d) start and end codes; y1, y2: (P,) their classes;
+    prototypes: (K, d) unit class directions; ts: (S,) positions in [0, 1];
+    interp: 'slerp' or 'lerp'; circular: whether the K classes form a ring.
+  Returns:
+    (P, S, d) codes.
+  """
   path = functools.partial(semantic_path, interp=interp, circular=circular)
   per_step = jax.vmap(path, in_axes=(None, None, None, None, None, 0))
   per_pair = jax.vmap(per_step, in_axes=(0, 0, 0, 0, None, None))
   return per_pair(z1, z2, y1, y2, prototypes, ts)
 
 
-def spherical_mean(v, axis=0):
+def spherical_mean(v: Array, axis: int = 0) -> Array:
   """Normalised mean direction of the vectors along `axis` (extrinsic mean)."""
   return normalize(jnp.mean(normalize(v), axis=axis))
 
 
-def class_prototypes(z, labels, num_classes):
-  """(N, d), (N,) -> (num_classes, d): each class's spherical mean direction."""
+def class_prototypes(z: Array, labels: Array, num_classes: int) -> Array:
+  """Each class's spherical mean direction.
+
+  Args:
+    z: (N, d) codes; labels: (N,) classes in [0, num_classes).
+  Returns:
+    (num_classes, d) unit vectors.
+  """
   onehot = jax.nn.one_hot(labels, num_classes, dtype=z.dtype)
   return normalize(onehot.T @ normalize(z))
