@@ -27,7 +27,7 @@ demo: install
 
 test: install-test
 	$(VENV)/bin/ruff check jsemrep train eval bench tests
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests --durations=10
 
 # Every reported row with 3 seeds, validation and test evaluations, the results tables
 # (about 2 hours on the 2-core CPU). Options: RESULTS_STEPS=600 (mnist5k rows),

@@ -67,7 +67,8 @@ def test_cli_trains_then_every_eval_program_restores_without_the_config_file(
   assert 'img/s' in stdout and 'ETA' in stdout
   assert checkpoint.latest_step(workdir) == 2
   # The evaluation programs run from another directory, with no config file at hand.
-  stdout = run_module('eval.interpolate', f'--workdir={workdir}', cwd=tmp_path, env=env)
+  stdout = run_module('eval.interpolate', f'--workdir={workdir}', '--paths_per_class_pair=1',
+                      cwd=tmp_path, env=env)
   assert 'slerp_semantic' in stdout
   assert (workdir / 'eval' / 'interpolate.png').stat().st_size > 1000
   report = json.loads((workdir / 'eval' / 'interpolate.json').read_text())
@@ -80,12 +81,12 @@ def test_cli_trains_then_every_eval_program_restores_without_the_config_file(
   run_module('eval.generation', f'--workdir={workdir}', '--samples=30', cwd=tmp_path, env=env)
   generation = json.loads((workdir / 'eval' / 'generation.json').read_text())
   assert np.isfinite(generation['prior']['fid'])
-  run_module('eval.interpolate', f'--workdir={workdir}', '--split=validation', cwd=tmp_path,
-             env=env)
+  run_module('eval.interpolate', f'--workdir={workdir}', '--split=validation',
+             '--paths_per_class_pair=1', cwd=tmp_path, env=env)
   validation = json.loads((workdir / 'eval' / 'interpolate_validation.json').read_text())
   assert validation['split'] == 'validation' and validation['seed'] == 0
   kinds = validation['paths']['kinds']
-  assert len(kinds['slerp_semantic']['visits']) == len(validation['paths']['start_index']) == 450
+  assert len(kinds['slerp_semantic']['visits']) == len(validation['paths']['start_index']) == 90
   table = run_module('eval.report', f'--runs={tmp_path / "runs"}', cwd=tmp_path, env=env)
   assert "| run | atnl (ordinal: this project's reading) | yes | 1 |" in table
   assert 'slerp semantic visits (validation)' in table and 'linear probe' in table
