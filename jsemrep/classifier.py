@@ -17,7 +17,7 @@ from jsemrep import data
 from jsemrep import images as images_lib
 from jsemrep import inference
 from jsemrep import models
-from jsemrep.data import builders
+from jsemrep.data import base
 from jsemrep.data import pipeline
 
 BATCH = 128
@@ -96,13 +96,13 @@ def load_or_train(dataset, data_dir=None, manual_dir=None, epochs=15):
   if os.path.exists(info_path):
     with open(info_path, encoding='utf-8') as f:
       stored = json.load(f).get('data_version')
-  if stored != builders.DATASET_VERSION:
+  if stored != base.DATASET_VERSION:
     train = data.load(dataset, 'train', data_dir, manual_dir)
     test = data.load(dataset, 'test', data_dir, manual_dir)
     k = data.num_classes(train['label'])
     print(f'training the evaluation classifier on {dataset} ({epochs} epochs)', flush=True)
     _, params, accuracy = train_classifier(train, test, k, epochs)
-    save(directory, params, {'dataset': dataset, 'data_version': builders.DATASET_VERSION,
+    save(directory, params, {'dataset': dataset, 'data_version': base.DATASET_VERSION,
                              'num_classes': k, 'test_accuracy': accuracy,
                              'epochs': epochs, 'image_shape': list(train['image'].shape[1:])})
   with open(info_path, encoding='utf-8') as f:

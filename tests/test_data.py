@@ -7,7 +7,9 @@ from PIL import Image
 import pytest
 
 from jsemrep import data
-from jsemrep.data import builders
+from jsemrep.data import base
+from jsemrep.data import mnist5k
+from jsemrep.data import multi_pie
 from jsemrep.data import line_geometry
 from jsemrep.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx, write_idx
 from tests.conftest import digit_like_images
@@ -48,7 +50,7 @@ def test_idx_builder_with_wrong_magic_names_the_file_and_writes_nothing(tmp_path
   write_idx(manual / 'train-labels-idx1-ubyte.gz', np.zeros((100, 2), np.uint8))
   with pytest.raises(ValueError, match=r'train-labels-idx1-ubyte.gz: not an IDX label file'):
     data.load('mnist', 'train', tmp_path / 'data', manual)
-  assert not (tmp_path / 'data' / 'mnist' / builders.DATASET_VERSION).exists()
+  assert not (tmp_path / 'data' / 'mnist' / base.DATASET_VERSION).exists()
   assert not any('incomplete' in p for _, dirs, _ in os.walk(tmp_path / 'data') for p in dirs)
 
 
@@ -58,7 +60,7 @@ def test_missing_manual_directory_names_the_directory(tmp_path):
     data.load('mnist', 'train', tmp_path / 'data', missing)
   with pytest.raises(FileNotFoundError, match='nowhere'):
     data.load('multi_pie', 'train', tmp_path / 'data', missing)
-  assert not (tmp_path / 'data' / 'mnist' / builders.DATASET_VERSION).exists()
+  assert not (tmp_path / 'data' / 'mnist' / base.DATASET_VERSION).exists()
 
 
 def test_unknown_dataset():
@@ -82,12 +84,12 @@ def test_mnist5k_splits_are_stratified_disjoint_and_deterministic(mnist5k_dir, d
   assert not keys['train'] & keys['test']
   rebuilt = data.load('mnist5k', 'validation', tmp_path / 'again', mnist5k_dir)
   np.testing.assert_array_equal(rebuilt['image'], splits['validation']['image'])
-  again = builders.stratified_split(np.repeat(np.arange(10), 20), 0.2)
-  np.testing.assert_array_equal(again[1], builders.stratified_split(np.repeat(np.arange(10), 20), 0.2)[1])
+  again = base.stratified_split(np.repeat(np.arange(10), 20), 0.2)
+  np.testing.assert_array_equal(again[1], base.stratified_split(np.repeat(np.arange(10), 20), 0.2)[1])
 
 
 def test_mnist5k_default_source_is_mlxtends_file():
-  images, labels = builders.read_mnist5k(builders.mnist5k_source())
+  images, labels = mnist5k.read_mnist5k(mnist5k.mnist5k_source())
   assert images.shape == (5000, 28, 28)
   np.testing.assert_array_equal(np.bincount(labels), [500] * 10)
 
@@ -124,7 +126,7 @@ def test_multi_pie_from_viewpoint_folders(tmp_path):
   # 15 images per viewpoint: 3 to test, the 10th of the other 12 to validation.
   assert train['image'].shape == (44, 64, 64, 3) and test['image'].shape == (12, 64, 64, 3)
   np.testing.assert_array_equal(np.bincount(validation['label']), [1] * 4)
-  assert [p.name for p in builders.viewpoint_folders(manual)] == ['-30', '-15', '0', '30']
+  assert [p.name for p in multi_pie.viewpoint_folders(manual)] == ['-30', '-15', '0', '30']
 
 
 def test_batch_indices_are_a_fresh_permutation_per_epoch():
