@@ -303,3 +303,14 @@ def test_stop_on_collapse_names_the_spread_it_saw(make_config, tmp_path):
   with pytest.raises(DivergedError, match=r'codes collapsed at step 2: code_spread 0\.\d+ < '
                                           r'stop_on_collapse=0\.999'):
     train.train_and_evaluate(make_config(stop_on_collapse=0.999), tmp_path)
+
+
+def test_resume_check_skips_keys_an_older_run_did_not_store(make_config):
+  from train import checks  # pylint: disable=import-outside-toplevel
+  requested = make_config()
+  stored = make_config()
+  del stored.model['downsampling']
+  checks.check_resume(stored, requested, 'DIR')
+  stored.model.latent_dim = 32
+  with pytest.raises(ConfigError, match='model.latent_dim=32 -> 8'):
+    checks.check_resume(stored, requested, 'DIR')

@@ -79,10 +79,20 @@ def validate(config):
                'a non-negative number (or unset: the method default)')
 
 
+def _stored(config, key):
+  """The value at key, or None where an older run's config lacks it."""
+  try:
+    return _get(config, key)
+  except (KeyError, AttributeError):
+    return None
+
+
 def check_resume(stored, requested, workdir):
-  """Refuses to resume the run stored in workdir with a structurally different config."""
-  changed = [(key, _get(stored, key), _get(requested, key)) for key in STRUCTURAL_KEYS
-             if _normal(_get(stored, key)) != _normal(_get(requested, key))]
+  """Refuses to resume the run stored in workdir with a structurally different config
+  (keys an older run did not store are not compared)."""
+  changed = [(key, _stored(stored, key), _get(requested, key)) for key in STRUCTURAL_KEYS
+             if _stored(stored, key) is not None
+             and _normal(_stored(stored, key)) != _normal(_get(requested, key))]
   if changed:
     what = ', '.join(f'{key}={old!r} -> {new!r}' for key, old, new in changed)
     raise ConfigError(f'{workdir} holds a run with another setup ({what}); resuming would mix '
