@@ -1,0 +1,83 @@
+"""Editing operators on the sphere: targets hit, norms kept, t = 0 is the identity."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jsemrep import edit
+from jsemrep import sphere
+
+
+def prototypes_on_a_great_circle(k=5, d=6, step=0.4):
+  """Unit prototypes p_c at angle c * step in the plane of e0, e1."""
+  angles = jnp.arange(k) * step
+  p = jnp.zeros((k, d))
+  return p.at[:, 0].set(jnp.cos(angles)).at[:, 1].set(jnp.sin(angles))
+
+
+def test_transport_maps_prototype_c_to_prototype_c_prime_exactly():
+  p = prototypes_on_a_great_circle()
+  for i, j in ((0, 4), (3, 1), (2, 2)):
+    out = edit.transport(3.0 * p[i], jnp.array(i), jnp.array(j), p, jnp.array(1.0))
+    np.testing.assert_allclose(out, 3.0 * p[j], atol=1e-5)
+
+
+def test_transport_keeps_what_is_orthogonal_to_the_class_plane():
+  p = prototypes_on_a_great_circle()
+  z = p[1] + 0.5 * jnp.eye(6)[4]     # class direction plus an "identity" component
+  out = edit.transport(z, jnp.array(1), jnp.array(3), p, jnp.array(1.0))
+  np.testing.assert_allclose(np.linalg.norm(out), np.linalg.norm(z), rtol=1e-5)
+  u = out / np.linalg.norm(out)
+  np.testing.assert_allclose(u[4], (z / np.linalg.norm(z))[4], atol=1e-5)   # kept
+  np.testing.assert_allclose(u[:2] / np.linalg.norm(u[:2]), p[3, :2], atol=1e-5)
+
+
+@pytest.mark.parametrize('name', sorted(edit.OPERATORS))
+def test_operators_keep_the_radius_and_t0_is_the_identity(name):
+  op = edit.OPERATORS[name]
+  p = prototypes_on_a_great_circle()
+  z = jax.random.normal(jax.random.PRNGKey(0), (6,)) * 2.0
+  np.testing.assert_allclose(op(z, jnp.array(1), jnp.array(4), p, jnp.array(0.0)), z,
+                             atol=1e-5)
+  for t in (0.3, 0.5, 1.0):
+    out = op(z, jnp.array(1), jnp.array(4), p, jnp.array(t))
+    np.testing.assert_allclose(np.linalg.norm(out), np.linalg.norm(z), rtol=1e-5)
+
+
+@pytest.mark.parametrize('name', sorted(edit.OPERATORS))
+def test_vmapped_equals_per_code_and_gradients_are_finite(name):
+  op = edit.OPERATORS[name]
+  p = prototypes_on_a_great_circle()
+  zs = jax.random.normal(jax.random.PRNGKey(1), (4, 6))
+  src, dst, ts = jnp.array([0, 1, 4, 2]), jnp.array([3, 0, 1, 2]), jnp.linspace(0, 1, 4)
+  batched = jax.vmap(op, in_axes=(0, 0, 0, None, 0))(zs, src, dst, p, ts)
+  for i in range(4):
+    np.testing.assert_allclose(batched[i], op(zs[i], src[i], dst[i], p, ts[i]), atol=1e-6)
+  grad = jax.grad(lambda z: jnp.sum(op(z, jnp.array(0), jnp.array(4), p, jnp.array(0.7))))(
+      p[0])   # a code exactly on a prototype
+  assert np.all(np.isfinite(grad))
+
+
+def test_prototype_path_and_arithmetic_reach_the_target_prototype_from_the_source():
+  p = prototypes_on_a_great_circle()
+  for op in (edit.prototype_path, edit.arithmetic):
+    out = op(2.0 * p[0], jnp.array(0), jnp.array(3), p, jnp.array(1.0))
+    np.testing.assert_allclose(out, 2.0 * p[3], atol=1e-5)
+
+
+def test_guided_steps_reach_the_target_class_and_stop():
+  weights = jnp.eye(3, 4)        # class c where coordinate c is largest
+  z = jnp.array([2.0, 0.5, 0.1, 0.3])
+  out = edit.guided(z, jnp.array(2), weights, jnp.zeros(3), steps=200, step_size=0.1)
+  assert int(jnp.argmax(weights @ out)) == 2
+  np.testing.assert_allclose(np.linalg.norm(out), np.linalg.norm(z), rtol=1e-5)
+  already = edit.guided(z, jnp.array(0), weights, jnp.zeros(3))
+  np.testing.assert_allclose(already, z, atol=1e-6)
+
+
+def test_spherical_mean_of_symmetric_points_is_their_axis():
+  axis = jnp.array([0.0, 0.0, 1.0])
+  ring = jnp.stack([jnp.array([jnp.cos(a), jnp.sin(a), 1.0]) for a in jnp.linspace(0, 2 * jnp.pi, 6,
+                                                                                    endpoint=False)])
+  np.testing.assert_allclose(sphere.spherical_mean(3.0 * ring), axis, atol=1e-6)
