@@ -200,7 +200,7 @@ def main(argv):
           for g in groups.values() if title in g['columns']}
   if bars:
     plots.grouped_bars(bars, os.path.join(FLAGS.runs, 'results.png'),
-                       f'ordinal interpolation accuracy ({title}), mean and 95 % interval')
+                       f'{title}: mean and 95 % interval')
   print(text)
 
 
