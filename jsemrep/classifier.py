@@ -17,16 +17,18 @@ from jsemrep import data
 from jsemrep import images as images_lib
 from jsemrep import inference
 from jsemrep import models
-from jsemrep.data import base
 from jsemrep.data import pipeline
+from jsemrep.errors import DataError
 
 BATCH = 128
 
 
-def classifier_dir(dataset, data_dir=None):
-  base = os.environ.get('JSEMREP_CLASSIFIER_DIR') or os.path.join(
+def classifier_dir(dataset, data_dir=None, field='label'):
+  """Where the classifier of `field` on `dataset` is cached: classifiers/DATASET for
+  the label, classifiers/DATASET-FIELD for another field (e.g. rotated digits' class)."""
+  root = os.environ.get('JSEMREP_CLASSIFIER_DIR') or os.path.join(
       os.path.dirname(pipeline.data_dir_or_default(data_dir)), 'classifiers')
-  return os.path.join(base, dataset)
+  return os.path.join(root, dataset if field == 'label' else f'{dataset}-{field}')
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1))
@@ -87,22 +89,27 @@ def save(directory, params, info):
     json.dump(info, f, indent=2)
 
 
-def load_or_train(dataset, data_dir=None, manual_dir=None, epochs=15):
-  """(model, params, info) of the dataset's evaluation classifier, training it first
-  if none is stored for this version of the dataset's splits."""
-  directory = classifier_dir(dataset, data_dir)
+def load_or_train(dataset, data_dir=None, manual_dir=None, epochs=15, field='label'):
+  """(model, params, info) of a CNN predicting `field` (default: the label, the
+  evaluation classifier) from the dataset's images, training it on the train split
+  first if none is stored for this version of the dataset."""
+  directory = classifier_dir(dataset, data_dir, field)
   info_path = os.path.join(directory, 'info.json')
+  wanted = data.version(dataset)
   stored = None
   if os.path.exists(info_path):
     with open(info_path, encoding='utf-8') as f:
       stored = json.load(f).get('data_version')
-  if stored != base.DATASET_VERSION:
+  if stored != wanted:
     train = data.load(dataset, 'train', data_dir, manual_dir)
     test = data.load(dataset, 'test', data_dir, manual_dir)
+    if field not in train:
+      raise DataError(f'{dataset} has no field {field!r} (fields: {", ".join(sorted(train))})')
+    train, test = ({'image': s['image'], 'label': s[field].astype(np.int32)} for s in (train, test))
     k = data.num_classes(train['label'])
-    print(f'training the evaluation classifier on {dataset} ({epochs} epochs)', flush=True)
+    print(f'training a classifier of {field} on {dataset} ({epochs} epochs)', flush=True)
     _, params, accuracy = train_classifier(train, test, k, epochs)
-    save(directory, params, {'dataset': dataset, 'data_version': base.DATASET_VERSION,
+    save(directory, params, {'dataset': dataset, 'field': field, 'data_version': wanted,
                              'num_classes': k, 'test_accuracy': accuracy,
                              'epochs': epochs, 'image_shape': list(train['image'].shape[1:])})
   with open(info_path, encoding='utf-8') as f:

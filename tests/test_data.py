@@ -11,6 +11,7 @@ from jsemrep.data import base
 from jsemrep.data import mnist5k
 from jsemrep.data import multi_pie
 from jsemrep.data import line_geometry
+from jsemrep.errors import DataError
 from jsemrep.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx, write_idx
 from tests.conftest import digit_like_images
 
@@ -102,6 +103,23 @@ def test_rotated_mnist5k_labels_are_the_rotation_order(mnist5k_dir, tmp_path):
   np.testing.assert_array_equal(np.bincount(validation['label']), [20] * 7)
 
 
+def test_rotated_mnist5k_records_each_digits_identity_and_class(mnist5k_dir, tmp_path):
+  splits = {s: data.load('rotated_mnist5k', s, tmp_path, mnist5k_dir)
+            for s in ('train', 'validation', 'test')}
+  images, labels = mnist5k.read_mnist5k(mnist5k_dir / 'mnist_5k.csv.gz')
+  for split in splits.values():
+    identities, counts = np.unique(split['identity'], return_counts=True)
+    assert np.all(counts == 7)          # every source digit at all 7 angles
+    for u in identities[:5]:
+      at = np.flatnonzero(split['identity'] == u)
+      assert sorted(split['label'][at]) == list(range(7))
+      assert np.all(split['digit'][at] == labels[u])
+      upright = at[split['label'][at] == 3]   # rotation 0 degrees: the resized source digit
+      np.testing.assert_array_equal(split['image'][upright[0], ..., 0], base.resize(images[u:u + 1], 32)[0])
+  ids = [set(s['identity'].tolist()) for s in splits.values()]
+  assert not ids[0] & ids[1] and not ids[0] & ids[2] and not ids[1] & ids[2]
+
+
 def test_lines_render_and_label():
   image = line_geometry.render_line(0.0)
   assert image[16, 16 + 10] > 200 and image[16 + 10, 16] == 0   # pointing right, nothing below
@@ -127,6 +145,42 @@ def test_multi_pie_from_viewpoint_folders(tmp_path):
   assert train['image'].shape == (44, 64, 64, 3) and test['image'].shape == (12, 64, 64, 3)
   np.testing.assert_array_equal(np.bincount(validation['label']), [1] * 4)
   assert [p.name for p in multi_pie.viewpoint_folders(manual)] == ['-30', '-15', '0', '30']
+  assert np.all(train['identity'] == multi_pie.NO_IDENTITY)
+
+
+def write_multi_pie_named(manual, subjects, cameras=('041', '050', '051')):
+  """Multi-PIE's naming, one folder per viewpoint: SUBJECT_SESSION_REC_CAMERA_FLASH."""
+  rng = np.random.default_rng(0)
+  for view, camera in zip(('-15', '0', '15'), cameras):
+    (manual / view).mkdir(parents=True, exist_ok=True)
+    for subject in subjects:
+      name = f'{subject:03d}_01_01_{camera}_07.png'
+      Image.fromarray(rng.integers(0, 255, (20, 24, 3), dtype=np.uint8)).save(manual / view / name)
+
+
+def test_multi_pie_identity_is_the_subject_of_multi_pie_file_names(tmp_path):
+  manual = tmp_path / 'pie'
+  subjects = list(range(1, 14))
+  write_multi_pie_named(manual, subjects)
+  splits = {s: data.load('multi_pie', s, tmp_path / 'data', manual)
+            for s in ('train', 'validation', 'test')}
+  # 13 subjects in id order: the 5th and 10th to test, the 10th of the other 11 to validation.
+  assert sorted(set(splits['test']['identity'].tolist())) == [5, 10]
+  assert sorted(set(splits['validation']['identity'].tolist())) == [12]
+  assert len(set(splits['train']['identity'].tolist())) == 10
+  for split in splits.values():     # every subject at every viewpoint, in its one split
+    for u in set(split['identity'].tolist()):
+      assert sorted(split['label'][split['identity'] == u]) == [0, 1, 2]
+  assert multi_pie.subject_id('001_01_01_051_07.png') == 1
+  assert multi_pie.subject_id('face.png') == multi_pie.NO_IDENTITY
+
+
+def test_multi_pie_with_some_files_misnamed_names_the_file(tmp_path):
+  manual = tmp_path / 'pie'
+  write_multi_pie_named(manual, range(1, 14))
+  Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(manual / '0' / 'extra.png')
+  with pytest.raises(DataError, match=r'extra.png is not named as Multi-PIE names its images'):
+    data.load('multi_pie', 'train', tmp_path / 'data', manual)
 
 
 def test_batch_indices_are_a_fresh_permutation_per_epoch():

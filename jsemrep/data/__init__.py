@@ -8,7 +8,7 @@ import importlib
 
 _API = {name: 'jsemrep.data.pipeline' for name in (
     'batch_indices', 'circular_labels', 'load', 'load_split', 'num_classes', 'prepare',
-    'shuffled_positions')}
+    'shuffled_positions', 'version')}
 __all__ = sorted(_API)
 
 

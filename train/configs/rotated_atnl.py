@@ -8,6 +8,6 @@ def get_config():
   config = default.get_config()
   config.data.name = 'rotated_mnist5k'
   config.atn.margin = 0.9
-  config.num_steps = 109 * 15   # 15 epochs of 28,000 images
+  config.num_steps = 98 * 15   # 15 epochs of 25,200 images (3,600 digits x 7 angles)
   config.checkpoint_every = 500
   return config
