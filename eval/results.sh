@@ -5,11 +5,14 @@
 #   eval/results.sh RUNS_DIR
 # Environment (all optional):
 #   SEEDS="0 1 2"          training seeds of every row (evaluation pairs use their own fixed seed)
-#   DATASETS="mnist5k lines"
-#   STEPS=600              num_steps of mnist5k / rotated / fashion rows (600: the demo schedule)
+#   DATASETS="mnist5k lines"    (rotated_mnist5k: the viewpoint-editing rows)
+#   STEPS=600              num_steps of mnist5k / fashion rows (600: the demo schedule)
+#   ROTATED_STEPS=1000     num_steps of rotated_mnist5k rows
 #   LINES_STEPS=1000       num_steps of lines rows
 #   VARIANTS="atnl_ordinal vae ..."   a subset of the rows below
-# A run whose evaluations are complete is skipped, so the script resumes where it stopped.
+# The seeds of a row train as one sweep (--config.sweep=seed=...: one process, one compile,
+# RUNS/DATASET/ROW/seed<N>/ each). A run whose evaluations are complete is skipped, so the
+# script resumes where it stopped.
 set -euo pipefail
 RUNS=${1:-runs/results}
 PY=${PY:-python}
@@ -17,6 +20,7 @@ SEEDS=${SEEDS:-"0 1 2"}
 DATASETS=${DATASETS:-"mnist5k lines"}
 STEPS=${STEPS:-600}
 LINES_STEPS=${LINES_STEPS:-1000}
+ROTATED_STEPS=${ROTATED_STEPS:-1000}
 
 # name:method[:override ...]  -- the neighbour rule of each atnl row is named, so the
 # rows do not depend on the default (which is chosen on validation, docs/evaluation.md).
@@ -29,6 +33,10 @@ aae:aae
 acai:acai
 atnl_adv:atnl_adv:--config.atn.neighbor=ordinal
 vaegan:vaegan"
+ROWS_ROTATED="atnl_ordinal:atnl:--config.atn.neighbor=ordinal
+vae:vae
+acai:acai
+triplet:triplet"
 ROWS_LINES="atnl_ordinal:atnl:--config.atn.neighbor=ordinal
 vae:vae
 acai:acai
@@ -38,28 +46,35 @@ aae:aae"
 for dataset in $DATASETS; do
   case $dataset in
     lines) config=train/configs/lines.py; rows=$ROWS_LINES; steps=$LINES_STEPS ;;
-    rotated_mnist5k) config=train/configs/rotated_atnl.py; rows=$ROWS_IMAGES; steps=$STEPS ;;
+    rotated_mnist5k) config=train/configs/rotated_atnl.py; rows=$ROWS_ROTATED; steps=$ROTATED_STEPS ;;
     fashion_mnist) config=train/configs/fashion_atnl.py; rows=$ROWS_IMAGES; steps=$STEPS ;;
     *) config=train/configs/mnist5k.py; rows=$ROWS_IMAGES; steps=$STEPS ;;
   esac
   while IFS=: read -r name method overrides; do
     if [ -n "${VARIANTS:-}" ] && [[ " $VARIANTS " != *" $name "* ]]; then continue; fi
+    pending=""
     for seed in $SEEDS; do
+      if [ ! -f "$RUNS/$dataset/$name/seed$seed/eval/done-$steps" ]; then pending="$pending $seed"; fi
+    done
+    if [ -z "$pending" ]; then continue; fi
+    echo "== $dataset $name seeds $SEEDS ($steps steps; to evaluate:$pending) =="
+    # shellcheck disable=SC2086
+    $PY -m train.main --config=$config --workdir="$RUNS/$dataset/$name" --config.method="$method" \
+      --config.data.name="$dataset" --config.num_steps="$steps" --config.sweep="seed=${SEEDS// /,}" \
+      --config.log_every=100 --config.checkpoint_every="$steps" $overrides
+    for seed in $pending; do
       dir=$RUNS/$dataset/$name/seed$seed
-      if [ -f "$dir/eval/done-$steps" ]; then continue; fi
-      echo "== $dataset $name seed $seed ($steps steps) =="
-      # shellcheck disable=SC2086
-      $PY -m train.main --config=$config --workdir="$dir" --config.method="$method" \
-        --config.data.name="$dataset" --config.num_steps="$steps" --config.seed="$seed" \
-        --config.log_every=100 --config.checkpoint_every="$steps" $overrides
-      if [ "$dataset" = lines ]; then
-        $PY -m eval.lines --workdir="$dir"
-      else
-        $PY -m eval.interpolate --workdir="$dir" --split=validation
-        $PY -m eval.interpolate --workdir="$dir"
-        $PY -m eval.generation --workdir="$dir"
-      fi
-      $PY -m eval.representation --workdir="$dir"
+      case $dataset in
+        lines) $PY -m eval.lines --workdir="$dir" ;;
+        rotated_mnist5k)
+          $PY -m eval.interpolate --workdir="$dir"
+          $PY -m eval.viewpoint --workdir="$dir" ;;
+        *)
+          $PY -m eval.interpolate --workdir="$dir" --split=validation
+          $PY -m eval.interpolate --workdir="$dir"
+          $PY -m eval.generation --workdir="$dir" ;;
+      esac
+      if [ "$dataset" != rotated_mnist5k ]; then $PY -m eval.representation --workdir="$dir"; fi
       touch "$dir/eval/done-$steps"
     done
   done <<< "$rows"

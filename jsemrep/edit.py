@@ -7,6 +7,8 @@ radius is kept, so the decoder sees codes of the magnitude it was trained on.
 prototypes: (K, d) unit class directions (sphere.class_prototypes).
 """
 
+import functools
+
 import jax
 import jax.numpy as jnp
 
@@ -90,4 +92,31 @@ def guided(z: Array, target: Array, weights: Array, bias: Array, steps: int = 20
   return radius * jax.lax.fori_loop(0, steps, body, u)
 
 
+def guided_path(z: Array, source: Array, target: Array, prototypes: Array, t: Array, *,
+                weights: Array, bias: Array, steps: int = 20, step_size: float = 0.2) -> Array:
+  """`guided` as a path: at t, guided steps toward the class round(source + t (target -
+  source)), so t = 1 aims at the target and the classes in between come in order.
+  prototypes is unused (the classifier defines the classes); it keeps the common
+  signature."""
+  del prototypes
+  at_t = jnp.round(source + t * (target - source)).astype(jnp.int32)
+  return guided(z, at_t, weights, bias, steps, step_size)
+
+
 OPERATORS = {'prototype_path': prototype_path, 'transport': transport, 'arithmetic': arithmetic}
+
+
+def operators(weights: Array, bias: Array, steps: int = 20,
+              step_size: float = 0.2) -> dict:
+  """Every operator with the common signature op(z, source, target, prototypes, t):
+  OPERATORS plus `guided` bound to a latent linear classifier (weights (K, d), bias
+  (K,), fitted on unit train codes)."""
+  bound = functools.partial(guided_path, weights=jnp.asarray(weights, jnp.float32),
+                            bias=jnp.asarray(bias, jnp.float32), steps=steps, step_size=step_size)
+  return {**OPERATORS, 'guided': bound}
+
+
+def edit_paths(op, z: Array, source: Array, target: Array, prototypes: Array, ts: Array) -> Array:
+  """(P, S, d) codes of P edits (z (P, d), source and target (P,)) at the S positions ts."""
+  along = jax.vmap(op, in_axes=(None, None, None, None, 0))
+  return jax.vmap(along, in_axes=(0, 0, 0, None, None))(z, source, target, prototypes, ts)

@@ -212,10 +212,11 @@ def uses_labels(config):
   return bool({'atn', 'triplet'} & set(bind_terms(config)))
 
 
-def bind_terms(config):
+def bind_terms(config, keep=()):
   """{name: (term function, weight)} of the configured method: its preset terms with
   config weights over defaults, plus registered terms given a weight in the config;
-  terms of weight 0 are left out."""
+  terms of weight 0 are left out unless named in `keep` (a sweep keeps a term that
+  is 0 in some variants and not in others: it is multiplied by 0 there)."""
   preset = method(config)
   table = {name: TERMS[name] for name in preset.terms if name != 'adv'}
   if preset.critic is not None:
@@ -230,7 +231,7 @@ def bind_terms(config):
   for name, (fn, default) in table.items():
     weight = config.loss.weights.get(name)
     weight = float(default if weight is None else weight)
-    if weight != 0.0:
+    if weight != 0.0 or name in keep:
       bound[name] = (fn, weight)
   return bound
 
@@ -249,11 +250,12 @@ class BoundMethod(NamedTuple):
   stochastic: bool
 
 
-def build(config):
-  """The configured method, bound: its terms and weights, critic and optimisers."""
+def build(config, keep=()):
+  """The configured method, bound: its terms and weights, critic and optimisers
+  (`keep`: terms kept at weight 0, see bind_terms)."""
   preset = method(config)
   critic_net = preset.critic.network(config) if preset.critic is not None else None
-  return BoundMethod(bind_terms(config), preset.critic, critic_net, optimizers(config),
+  return BoundMethod(bind_terms(config, keep), preset.critic, critic_net, optimizers(config),
                      preset.stochastic)
 
 

@@ -34,10 +34,10 @@ def check_batch_size(batch_size, mesh):
                       f'the {devices} devices of the data mesh')
 
 
-def data_parallel(step, mesh, donate_state=True):
-  """jit(shard_map(step)) for step(state, dataset) -> (state, metrics), with state
-  and dataset replicated; per-device results must be made identical by pmean."""
-  sharded = jax.shard_map(step, mesh=mesh, in_specs=(P(), P()), out_specs=(P(), P()),
+def data_parallel(step, mesh, donate_state=True, num_args=3):
+  """jit(shard_map(step)) for step(state, dataset, ...) -> (state, metrics), every
+  argument replicated; per-device results must be made identical by pmean."""
+  sharded = jax.shard_map(step, mesh=mesh, in_specs=(P(),) * num_args, out_specs=(P(), P()),
                           check_vma=False)
   return jax.jit(sharded, donate_argnums=(0,) if donate_state else ())
 

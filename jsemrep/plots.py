@@ -69,3 +69,20 @@ def grouped_bars(values, path, title):
   fig.tight_layout()
   fig.savefig(path, dpi=100)
   plt.close(fig)
+
+
+def metric_vs_value(series, path, title, xlabel):
+  """series {metric: [(value, mean, low, high), ...]}: one panel per metric, the mean
+  against the swept value with its interval as error bars."""
+  fig, axes = plt.subplots(1, len(series), figsize=(3.4 * len(series), 3.0), squeeze=False)
+  for ax, (metric, points) in zip(axes[0], series.items()):
+    xs, means, lows, highs = (np.array(v, np.float64) for v in zip(*sorted(points)))
+    ax.errorbar(xs, means, yerr=[means - lows, highs - means], marker='o', capsize=3)
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.set_title(metric, fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.3)
+  fig.suptitle(title, fontsize=9)
+  fig.tight_layout()
+  fig.savefig(path, dpi=100)
+  plt.close(fig)

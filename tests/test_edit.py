@@ -81,3 +81,26 @@ def test_spherical_mean_of_symmetric_points_is_their_axis():
   ring = jnp.stack([jnp.array([jnp.cos(a), jnp.sin(a), 1.0]) for a in jnp.linspace(0, 2 * jnp.pi, 6,
                                                                                     endpoint=False)])
   np.testing.assert_allclose(sphere.spherical_mean(3.0 * ring), axis, atol=1e-6)
+
+
+def test_guided_path_starts_in_place_and_ends_in_the_target_class():
+  p = prototypes_on_a_great_circle(k=3, d=4)
+  weights, bias = jnp.eye(3, 4), jnp.zeros(3)
+  op = edit.operators(weights, bias, steps=200, step_size=0.1)['guided']
+  z = jnp.array([2.0, 0.5, 0.1, 0.3])
+  np.testing.assert_allclose(op(z, jnp.array(0), jnp.array(2), p, jnp.array(0.0)), z, atol=1e-6)
+  middle = op(z, jnp.array(0), jnp.array(2), p, jnp.array(0.5))
+  end = op(z, jnp.array(0), jnp.array(2), p, jnp.array(1.0))
+  assert int(jnp.argmax(weights @ middle)) == 1 and int(jnp.argmax(weights @ end)) == 2
+
+
+def test_edit_paths_equal_the_operator_at_each_code_and_position():
+  p = prototypes_on_a_great_circle()
+  zs = jax.random.normal(jax.random.PRNGKey(2), (3, 6))
+  src, dst, ts = jnp.array([0, 4, 2]), jnp.array([3, 1, 2]), jnp.linspace(0, 1, 5)
+  paths = edit.edit_paths(edit.transport, zs, src, dst, p, ts)
+  assert paths.shape == (3, 5, 6)
+  for i in range(3):
+    for s in range(5):
+      np.testing.assert_allclose(paths[i, s], edit.transport(zs[i], src[i], dst[i], p, ts[s]),
+                                 atol=1e-6)

@@ -2,6 +2,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from jsemrep.metrics import image_quality
 from jsemrep.metrics import interpolation
 from jsemrep.metrics import intervals
 
@@ -181,3 +182,32 @@ def test_best_is_marked_only_where_intervals_separate():
   assert intervals.separated_best({'a': (0.1, 0.05, 0.15), 'b': (0.5, 0.4, 0.6)},
                                   higher_is_better=False) == 'a'
   assert intervals.separated_best({'a': (0.9, 0.8, 1.0)}) is None
+
+
+def _ssim_by_loops(x, y, window):
+  """SSIM written out window by window with numpy: the reference for image_quality.ssim."""
+  h, w = window.shape
+  values = []
+  for i in range(x.shape[0] - h + 1):
+    for j in range(x.shape[1] - w + 1):
+      a, b = x[i:i + h, j:j + w], y[i:i + h, j:j + w]
+      ma, mb = np.sum(window * a), np.sum(window * b)
+      va, vb = np.sum(window * a * a) - ma ** 2, np.sum(window * b * b) - mb ** 2
+      cov = np.sum(window * a * b) - ma * mb
+      values.append((2 * ma * mb + 1e-4) * (2 * cov + 9e-4) /
+                    ((ma ** 2 + mb ** 2 + 1e-4) * (va + vb + 9e-4)))
+  return np.mean(values)
+
+
+def test_ssim_matches_a_window_by_window_reference_and_is_one_for_equal_images():
+  rng = np.random.default_rng(0)
+  x = rng.uniform(size=(14, 13, 1)).astype(np.float32)
+  y = np.clip(x + rng.normal(0, 0.2, x.shape), 0, 1).astype(np.float32)
+  window = np.asarray(image_quality._gaussian_window(11, 1.5))
+  np.testing.assert_allclose(image_quality.ssim(x, y), _ssim_by_loops(x[..., 0], y[..., 0], window),
+                             rtol=1e-4)
+  np.testing.assert_allclose(image_quality.ssim(x, x), 1.0, rtol=1e-5)
+  np.testing.assert_allclose(image_quality.ssim(x, y), image_quality.ssim(y, x), rtol=1e-6)
+  l1, s = image_quality.l1_and_ssim(np.stack([x, x]), np.stack([x, y]))
+  np.testing.assert_allclose(l1, [0.0, np.mean(np.abs(x - y))], atol=1e-6)
+  assert s[0] > 0.9999 and s[1] < 0.9

@@ -3,11 +3,14 @@ every config value, and that a resumed run is the run stored in the workdir."""
 
 import math
 
+from jsemrep import hparams
 from jsemrep import losses
 from jsemrep import methods
 from jsemrep import models
 from jsemrep.data import builders
 from jsemrep.errors import ConfigError
+
+SWEEP_MODES = ('sequential', 'vmap')
 
 # Keys whose change makes a different run: resuming with another value is refused.
 STRUCTURAL_KEYS = ('method', 'data.name', 'model.latent_dim', 'model.channels', 'model.hidden',
@@ -70,6 +73,7 @@ def validate(config):
       ('triplet.margin', lambda v: 0 < v <= 4, 'in (0, 4] (squared distance of unit codes)'),
       ('acai.gamma', lambda v: 0 <= v <= 1, 'in [0, 1]'),
       ('stop_on_collapse', lambda v: 0 <= v < 1, 'in [0, 1) (0: off)'),
+      ('sweep_mode', *_one_of(SWEEP_MODES)),
   ]
   for key, ok, allowed in checks:
     _require(config, key, ok, allowed)
@@ -77,6 +81,9 @@ def validate(config):
     if weight is not None:
       _require(config, f'loss.weights.{name}', lambda v: v >= 0 and math.isfinite(v),
                'a non-negative number (or unset: the method default)')
+  if config.get('sweep'):
+    for overrides in hparams.parse(config.sweep):
+      validate(hparams.apply(config, overrides))
 
 
 def _stored(config, key):

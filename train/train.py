@@ -1,6 +1,9 @@
 """The training program: a jitted, data-parallel step and the loop around it."""
 
+import contextlib
 import functools
+import json
+import os
 
 import jax
 import jax.numpy as jnp
@@ -9,6 +12,7 @@ import optax
 
 from jsemrep import checkpoint
 from jsemrep import data
+from jsemrep import hparams as hparams_lib
 from jsemrep import images as images_lib
 from jsemrep import methods
 from jsemrep import models
@@ -27,7 +31,7 @@ class Preempted(JsemrepError):
   exit_code = EXIT_PREEMPTED
 
 
-def train_step(state, dataset, *, config, model, bound):
+def train_step(state, dataset, values, *, config, model, bound):
   """One optimisation step of every player, written for one device of the `data` mesh.
 
   The global batch is drawn from the device-resident dataset by `batch_indices`
@@ -35,7 +39,10 @@ def train_step(state, dataset, *, config, model, bound):
   random draw of an example depends only on its place in the global batch, so
   any number of devices computes the same update. Two-player methods update the
   critic in the same step, from the same forward pass, with its own optimiser.
+  `values` holds the numeric knobs (jsemrep.hparams: seed, margins, gamma, loss
+  weights) as arrays, so one compiled step serves every value of them.
   """
+  config = hparams_lib.Overlay(config, values)
   num_examples = dataset['image'].shape[0]
   indices_all = data.batch_indices(config.seed, state.step, num_examples, config.batch_size)
   start, size = parallel.local_slice(config.batch_size)
@@ -63,7 +70,7 @@ def train_step(state, dataset, *, config, model, bound):
                                            critic_in)
     values = {name: fn(outputs, batch, jax.random.fold_in(loss_key, i), config)
               for i, (name, (fn, _)) in enumerate(sorted(terms.items()))}
-    total = sum(terms[name][1] * value for name, value in values.items())
+    total = sum(config.loss.weights[name] * value for name, value in values.items())
     return total, (values, critic_in, outputs['z_all'])
 
   def update(player, grads):
@@ -94,12 +101,31 @@ def code_spread(z):
   return 1.0 - jnp.linalg.norm(jnp.mean(sphere.normalize(z), axis=0))
 
 
-def make_step(config, mesh):
-  """The jitted, data-parallel train_step of the configured method on `mesh`."""
-  return parallel.data_parallel(
-      functools.partial(train_step, config=config, model=models.vae_from_config(config),
-                        bound=methods.build(config)),
-      mesh)
+def make_step(config, mesh, bound=None, stacked=False):
+  """The jitted, data-parallel train_step of the configured method on `mesh`:
+  step(state, dataset, values=None) -> (state, metrics), values defaulting to the
+  config's own knobs. stacked: state and values carry a leading variant axis and
+  one call steps every variant (vmap)."""
+  bound = bound or methods.build(config)
+  step = functools.partial(train_step, config=config, model=models.vae_from_config(config),
+                           bound=bound)
+  if stacked:
+    step = jax.vmap(step, in_axes=(0, None, 0))
+  jitted = parallel.data_parallel(step, mesh)
+  own = knobs(config, bound)
+
+  def call(state, dataset, values=None):
+    return jitted(state, dataset, own if values is None else values)
+  call.lower = lambda state, dataset, values=None: jitted.lower(
+      state, dataset, own if values is None else values)
+  return call
+
+
+def knobs(config, bound):
+  """The step's numeric inputs for `config`: its knobs and the weight of every term
+  `bound` computes (0 where config leaves the term out)."""
+  weights = methods.effective_weights(config)
+  return hparams_lib.of_config(config, {name: weights.get(name, 0.0) for name in bound.terms})
 
 
 def complete_config(config, train):
@@ -115,61 +141,132 @@ def complete_config(config, train):
 
 
 def train_and_evaluate(config, workdir):
-  """Trains config.num_steps steps, resuming from the latest good checkpoint in workdir.
+  """Trains config.num_steps steps, resuming from the latest good checkpoint in workdir;
+  with config.sweep, every variant of the sweep into its own run directory below
+  workdir (see train_sweep). Returns the final state (a list of them for a sweep).
 
   Checks the config (and, on resume, that it is the stored run's) before loading
   anything; holds a lock on workdir; stops with DivergedError at the first logged
   non-finite loss, never saving a non-finite state; on SIGTERM or SIGINT saves the
   current step and raises Preempted.
   """
+  if config.get('sweep'):
+    return train_sweep(config, workdir)
+  return _train_runs([config], [workdir], stacked=False)[0]
+
+
+def train_sweep(config, workdir):
+  """Trains every variant of config.sweep (jsemrep.hparams.parse) from one compiled
+  step: workdir/<variant name>/ is each one's ordinary run directory, with its own
+  effective config stored. sweep_mode 'sequential' trains the variants one after
+  the other through the same step (bit-identical to separate runs on CPU); 'vmap'
+  steps all of them at once with the step vmapped over a variant axis."""
+  variants = hparams_lib.parse(config.sweep)
+  configs = [hparams_lib.apply(config, overrides) for overrides in variants]
+  workdirs = [os.path.join(workdir, hparams_lib.variant_name(o)) for o in variants]
   checks.validate(config)
-  stored = checkpoint.stored_config(workdir)
-  if stored is not None:
-    checks.check_resume(stored, config, workdir)
-  train = data.load_split(config, 'train')
-  config = complete_config(config, train)
-  mesh = parallel.make_mesh(config.num_devices or None)
-  parallel.check_batch_size(config.batch_size, mesh)
-  if config.batch_size > len(train['label']):
-    raise ConfigError(f'config batch_size={config.batch_size} is not allowed: it exceeds the '
-                      f'{len(train["label"])} training examples of {config.data.name}')
-  with guards.hold_workdir(workdir):
-    return _train(config, workdir, train, mesh)
+  os.makedirs(workdir, exist_ok=True)
+  with open(os.path.join(workdir, SWEEP_RECORD), 'w', encoding='utf-8') as f:
+    json.dump({'sweep': config.sweep, 'mode': config.sweep_mode,
+               'variants': [{'overrides': o, 'workdir': hparams_lib.variant_name(o)}
+                            for o in variants]}, f, indent=1)
+  print(f'sweep of {len(variants)} variants ({config.sweep_mode}): '
+        f'{", ".join(hparams_lib.variant_name(o) for o in variants)}', flush=True)
+  return _train_runs(configs, workdirs, stacked=config.sweep_mode == 'vmap')
 
 
-def _train(config, workdir, train, mesh):
+SWEEP_RECORD = 'sweep.json'
+
+
+def _train_runs(configs, workdirs, stacked):
+  """Checks, loads the data once, builds one step for all configs, and trains them:
+  all at once (stacked) or one after the other."""
+  for config, workdir in zip(configs, workdirs):
+    checks.validate(config)
+    stored = checkpoint.stored_config(workdir)
+    if stored is not None:
+      checks.check_resume(stored, config, workdir)
+  train = data.load_split(configs[0], 'train')
+  configs = [complete_config(c, train) for c in configs]
+  mesh = parallel.make_mesh(configs[0].num_devices or None)
+  parallel.check_batch_size(configs[0].batch_size, mesh)
+  if configs[0].batch_size > len(train['label']):
+    raise ConfigError(f'config batch_size={configs[0].batch_size} is not allowed: it exceeds the '
+                      f'{len(train["label"])} training examples of {configs[0].data.name}')
+  keep = set().union(*(methods.effective_weights(c) for c in configs))
+  bound = methods.build(configs[0], keep=keep)
+  step_fn = make_step(configs[0], mesh, bound, stacked)
   dataset = parallel.replicate({'image': train['image'], 'label': train['label']}, mesh)
-  mngr = checkpoint.manager(workdir, config.keep_checkpoints)
-  state = methods.init_state(config, jax.random.PRNGKey(config.seed))
-  if mngr.all_steps():
-    _, _, state = checkpoint.restore_good(mngr, workdir, state, fallback=True)
-    print(f'resuming from step {int(state.step)} in {workdir}', flush=True)
-  state = parallel.replicate(state, mesh)
-  step = int(jax.device_get(state.step))
+  values = [knobs(c, bound) for c in configs]
+  groups = [list(range(len(configs)))] if stacked else [[i] for i in range(len(configs))]
+  states = []
+  for group in groups:
+    with contextlib.ExitStack() as locks:
+      for i in group:
+        locks.enter_context(guards.hold_workdir(workdirs[i]))
+      states += _train([configs[i] for i in group], [workdirs[i] for i in group],
+                       [values[i] for i in group], len(train['label']), dataset, mesh,
+                       step_fn, stacked)
+  return states
 
-  step_fn = make_step(config, mesh)
-  writer = writer_lib.MetricsWriter(workdir, config.num_steps, config.batch_size, step)
-  print(f'training {config.method} on {config.data.name} ({len(train["label"])} examples) '
-        f'on {mesh.shape[parallel.DATA_AXIS]} device(s), steps {step}..{config.num_steps}',
-        flush=True)
+
+def _stack(trees):
+  return jax.tree.map(lambda *xs: jnp.stack(xs), *trees)
+
+
+def _member(tree, k):
+  return jax.tree.map(lambda x: x[k], tree)
+
+
+def _train(configs, workdirs, values, num_examples, dataset, mesh, step_fn, stacked):
+  """The loop of one run, or of a stack of runs stepped together: every run keeps
+  its own checkpoints, metrics and TensorBoard events in its workdir."""
+  config = configs[0]
+  mngrs = [checkpoint.manager(w, c.keep_checkpoints) for c, w in zip(configs, workdirs)]
+  states = []
+  for c, w, mngr in zip(configs, workdirs, mngrs):
+    state = methods.init_state(c, jax.random.PRNGKey(c.seed))
+    if mngr.all_steps():
+      _, _, state = checkpoint.restore_good(mngr, w, state, fallback=True)
+      print(f'resuming from step {int(state.step)} in {w}', flush=True)
+    states.append(state)
+  starts = [int(s.step) for s in states]
+  if len(set(starts)) > 1:
+    raise ConfigError(f'the variants stepped together are at different steps ({starts}); '
+                      'resume them with --config.sweep_mode=sequential')
+  step = starts[0]
+  state = parallel.replicate(_stack(states) if stacked else states[0], mesh)
+  knob_values = parallel.replicate(_stack(values) if stacked else values[0], mesh)
+  del states
+  writers = [writer_lib.MetricsWriter(w, c.num_steps, c.batch_size, step)
+             for c, w in zip(configs, workdirs)]
+  where = workdirs[0] if len(workdirs) == 1 else f'{len(workdirs)} run directories'
+  print(f'training {config.method} on {config.data.name} ({num_examples} examples) '
+        f'on {mesh.shape[parallel.DATA_AXIS]} device(s), steps {step}..{config.num_steps}, '
+        f'into {where}', flush=True)
+  members = lambda tree: [_member(tree, k) for k in range(len(configs))] if stacked else [tree]
   stop = guards.StopSignals()
   try:
     with stop:
       while step < config.num_steps:
-        state, metrics = step_fn(state, dataset)
+        state, metrics = step_fn(state, dataset, knob_values)
         step += 1
         if step % config.log_every == 0 or step == config.num_steps:
-          _check_finite_and_spread(writer.write(step, jax.device_get(metrics)), config, mngr)
+          for c, writer, mngr, m in zip(configs, writers, mngrs, members(jax.device_get(metrics))):
+            _check_finite_and_spread(writer.write(step, m), c, mngr)
         if step % config.checkpoint_every == 0 or step == config.num_steps:
-          _save(mngr, state, config)
+          for c, mngr, s in zip(configs, mngrs, members(state)):
+            _save(mngr, s, c)
         if stop.requested(step):
-          _save(mngr, state, config)
+          for c, mngr, s in zip(configs, mngrs, members(state)):
+            _save(mngr, s, c)
           raise Preempted(f'stopped by {stop.name} at step {step}: saved checkpoint {step} in '
-                          f'{workdir}; run the same command to continue')
+                          f'{where}; run the same command to continue')
   finally:
-    mngr.close()
-    writer.close()
-  return state
+    for mngr, writer in zip(mngrs, writers):
+      mngr.close()
+      writer.close()
+  return members(state)
 
 
 def _save(mngr, state, config):

@@ -59,4 +59,11 @@ def get_config():
   # Stop when the spread of code directions in a batch, 1 - |mean of z/|z||, falls
   # below this (every code pointing one way: a collapse with finite losses); 0: off.
   config.stop_on_collapse = 0.0
+  # A sweep: a product of values of the numeric knobs (jsemrep.hparams.SWEEPABLE and
+  # loss.weights.NAME), e.g. 'atn.margin=0.9,1.2 seed=0,1'; every variant trains from
+  # one compiled step into WORKDIR/<variant>/ ('': one run in WORKDIR).
+  config.sweep = ''
+  # 'sequential' (variants one after the other through the same step) or 'vmap' (all
+  # at once, the step vmapped over variants); bench/sweep.py measures which is faster.
+  config.sweep_mode = 'sequential'
   return config

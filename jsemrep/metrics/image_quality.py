@@ -1,0 +1,52 @@
+"""Per-image distances to a ground-truth image: L1 and SSIM (Wang et al. 2004),
+written for one pair of images in [0, 1] and vmapped."""
+
+import functools
+
+import jax
+import jax.numpy as jnp
+
+SSIM_WINDOW = 11      # Gaussian window, as in Wang et al. and skimage's gaussian_weights=True
+SSIM_SIGMA = 1.5
+SSIM_K1, SSIM_K2 = 0.01, 0.03
+
+
+def l1(x, y):
+  """Mean absolute pixel difference of two images in [0, 1]."""
+  return jnp.mean(jnp.abs(x - y))
+
+
+def _gaussian_window(size, sigma):
+  r = jnp.arange(size) - (size - 1) / 2
+  g = jnp.exp(-r ** 2 / (2 * sigma ** 2))
+  g = g / g.sum()
+  return jnp.outer(g, g)
+
+
+def _filter(image, window):
+  """'valid' 2-D filtering of each channel of an (H, W, C) image."""
+  per_channel = lambda channel: jax.scipy.signal.correlate2d(channel, window, mode='valid')
+  return jax.vmap(per_channel, in_axes=2, out_axes=2)(image)
+
+
+def ssim(x, y, window_size=SSIM_WINDOW, sigma=SSIM_SIGMA):
+  """Mean structural similarity of two (H, W, C) images in [0, 1] (data range 1):
+  local means, variances and covariance under a Gaussian window, over the windows
+  that fit inside the image, averaged over positions and channels. 1 for x = y."""
+  window = _gaussian_window(min(window_size, x.shape[0], x.shape[1]), sigma)
+  c1, c2 = SSIM_K1 ** 2, SSIM_K2 ** 2
+  f = functools.partial(_filter, window=window)
+  mu_x, mu_y = f(x), f(y)
+  var_x = f(x * x) - mu_x ** 2
+  var_y = f(y * y) - mu_y ** 2
+  cov = f(x * y) - mu_x * mu_y
+  s = ((2 * mu_x * mu_y + c1) * (2 * cov + c2) /
+       ((mu_x ** 2 + mu_y ** 2 + c1) * (var_x + var_y + c2)))
+  return jnp.mean(s)
+
+
+@jax.jit
+def l1_and_ssim(x, y):
+  """(N,) L1 and (N,) SSIM of N image pairs (N, H, W, C)."""
+  x, y = jnp.asarray(x, jnp.float32), jnp.asarray(y, jnp.float32)
+  return jax.vmap(l1)(x, y), jax.vmap(ssim)(x, y)
