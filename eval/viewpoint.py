@@ -40,7 +40,7 @@ flags.DEFINE_integer('images_per_class_step', 3, 'Path images per unit of angle 
 flags.DEFINE_integer('seed', 0, 'Which identities (and figure images) are drawn; independent of '
                      'the training seed, so runs evaluated with one seed share their paths.')
 flags.DEFINE_integer('guided_steps', 30, 'Most Riemannian steps of the `guided` operator.')
-flags.DEFINE_float('guided_step_size', 0.5, 'Geodesic step per unit gradient of `guided`.')
+flags.DEFINE_float('guided_step_size', 0.1, 'Angle (radians) of one step of `guided`.')
 flags.DEFINE_integer('figure_images', 3, 'Test images in the editing figure.')
 
 KEEP_FIELD = 'digit'   # the class an edit must keep, where the dataset records one

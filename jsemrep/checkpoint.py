@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import ml_collections
 import orbax.checkpoint as ocp
 
+from jsemrep import parallel
 from jsemrep.errors import CheckpointError
 
 
@@ -36,13 +37,13 @@ def all_finite(tree):
   """Whether every floating-point leaf of tree is finite (one host sync)."""
   leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)
             if jnp.issubdtype(jnp.asarray(x).dtype, jnp.floating)]
-  return bool(jax.device_get(jnp.all(jnp.stack(leaves)))) if leaves else True
+  return bool(parallel.to_host(jnp.all(jnp.stack(leaves)))) if leaves else True
 
 
 def save(mngr, state, config):
   """Saves state at its step with the config; CheckpointError (naming the last good
   checkpoint) if the write fails, with no partial checkpoint left behind."""
-  step = int(jax.device_get(state.step))
+  step = int(parallel.to_host(state.step))
   try:
     mngr.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(state),
                                             config=ocp.args.JsonSave(config.to_dict())))

@@ -118,7 +118,24 @@ def load_or_train(dataset, data_dir=None, manual_dir=None, epochs=15, field='lab
     save(directory, params, {'dataset': dataset, 'field': field, 'data_version': wanted,
                              'num_classes': k, 'test_accuracy': accuracy,
                              'epochs': epochs, 'image_shape': list(train['image'].shape[1:])})
+  return _restore(directory)
+
+
+def load_cached(dataset, data_dir=None, field='label'):
+  """(model, params, info) of the stored classifier for this version of the dataset,
+  or None when there is none (nothing is trained)."""
+  directory = classifier_dir(dataset, data_dir, field)
+  info_path = os.path.join(directory, 'info.json')
+  if not os.path.exists(info_path):
+    return None
   with open(info_path, encoding='utf-8') as f:
+    if json.load(f).get('data_version') != data.version(dataset):
+      return None
+  return _restore(directory)
+
+
+def _restore(directory):
+  with open(os.path.join(directory, 'info.json'), encoding='utf-8') as f:
     info = json.load(f)
   model = models.Classifier(info['num_classes'])
   abstract = jax.eval_shape(lambda: model.init(

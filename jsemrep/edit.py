@@ -69,16 +69,18 @@ def arithmetic(z: Array, source: Array, target: Array, prototypes: Array, t: Arr
   return radius * sphere.normalize(u + t * (prototypes[target] - prototypes[source]))
 
 
-def guided(z: Array, target: Array, weights: Array, bias: Array, steps: int = 20,
-           step_size: float = 0.2) -> Array:
+def guided(z: Array, target: Array, weights: Array, bias: Array, steps: int = 30,
+           step_size: float = 0.1) -> Array:
   """Riemannian gradient ascent on the sphere of a linear classifier's log-probability
-  of `target` (logits = W u + b on unit codes u, trained on train codes), stopping at
-  the first step where `target` is the classifier's prediction. Returns the edited
+  of `target` (logits = W u + b on unit codes u, trained on train codes): each step
+  moves the direction along the great circle of the gradient's tangent component by
+  the angle `step_size` (the exponential map of a normalised gradient step), stopping
+  at the first step where `target` is the classifier's prediction. Returns the edited
   code at z's radius.
 
   Args:
     z: (d,) code; target: the class to reach; weights: (K, d); bias: (K,);
-    steps: the most steps; step_size: the geodesic step length per unit gradient.
+    steps: the most steps; step_size: the angle of one step, in radians.
   """
   radius, u = _radius_and_direction(z)
   log_prob = lambda u: jax.nn.log_softmax(weights @ u + bias)[target]
@@ -86,14 +88,14 @@ def guided(z: Array, target: Array, weights: Array, bias: Array, steps: int = 20
   def body(_, u):
     reached = jnp.argmax(weights @ u + bias) == target
     g = jax.grad(log_prob)(u)
-    tangent = g - jnp.dot(g, u) * u
-    moved = sphere.normalize(u + step_size * tangent)
+    direction = sphere.normalize(g - jnp.dot(g, u) * u)
+    moved = jnp.cos(step_size) * u + jnp.sin(step_size) * direction
     return jnp.where(reached, u, moved)
   return radius * jax.lax.fori_loop(0, steps, body, u)
 
 
 def guided_path(z: Array, source: Array, target: Array, prototypes: Array, t: Array, *,
-                weights: Array, bias: Array, steps: int = 20, step_size: float = 0.2) -> Array:
+                weights: Array, bias: Array, steps: int = 30, step_size: float = 0.1) -> Array:
   """`guided` as a path: at t, guided steps toward the class round(source + t (target -
   source)), so t = 1 aims at the target and the classes in between come in order.
   prototypes is unused (the classifier defines the classes); it keeps the common
@@ -106,8 +108,8 @@ def guided_path(z: Array, source: Array, target: Array, prototypes: Array, t: Ar
 OPERATORS = {'prototype_path': prototype_path, 'transport': transport, 'arithmetic': arithmetic}
 
 
-def operators(weights: Array, bias: Array, steps: int = 20,
-              step_size: float = 0.2) -> dict:
+def operators(weights: Array, bias: Array, steps: int = 30,
+              step_size: float = 0.1) -> dict:
   """Every operator with the common signature op(z, source, target, prototypes, t):
   OPERATORS plus `guided` bound to a latent linear classifier (weights (K, d), bias
   (K,), fitted on unit train codes)."""

@@ -1,6 +1,6 @@
 """The paper's encoder and decoder (Flax linen), for 32x32xC and 64x64xC images."""
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import flax.linen as nn
 from jax import lax
@@ -8,6 +8,7 @@ import jax.numpy as jnp
 
 UPSAMPLINGS = ('transpose', 'subpixel')
 DOWNSAMPLINGS = ('strided', 'space_to_depth')
+DTYPES = ('float32', 'bfloat16')   # computation dtypes (parameters stay float32)
 
 
 def depth_to_space(x, block):
@@ -80,13 +81,15 @@ class Upsample2x(nn.Module):
   """
   features: int
   upsampling: str = 'subpixel'
+  dtype: Any = jnp.float32
 
   @nn.compact
   def __call__(self, x):
     if self.upsampling == 'transpose':
-      return nn.ConvTranspose(self.features, (4, 4), strides=(2, 2), padding='SAME')(x)
+      return nn.ConvTranspose(self.features, (4, 4), strides=(2, 2), padding='SAME',
+                              dtype=self.dtype)(x)
     if self.upsampling == 'subpixel':
-      y = nn.Conv(4 * self.features, (2, 2), padding=((0, 1), (0, 1)))(x)
+      y = nn.Conv(4 * self.features, (2, 2), padding=((0, 1), (0, 1)), dtype=self.dtype)(x)
       return depth_to_space(y, 2)
     raise ValueError(f'model.upsampling must be one of {UPSAMPLINGS}, got {self.upsampling!r}')
 
@@ -97,16 +100,18 @@ class Encoder(nn.Module):
   channels: Sequence[int] = (32, 64, 128)
   hidden: Sequence[int] = (512, 256)
   downsampling: str = 'space_to_depth'
+  dtype: Any = jnp.float32
 
   @nn.compact
   def __call__(self, x):
     conv = downsampling_conv(self.downsampling)
     for c in self.channels:
-      x = nn.relu(nn.Conv(c, (4, 4), strides=(2, 2), padding='SAME', conv_general_dilated=conv)(x))
+      x = nn.relu(nn.Conv(c, (4, 4), strides=(2, 2), padding='SAME', conv_general_dilated=conv,
+                          dtype=self.dtype)(x))
     x = x.reshape(x.shape[0], -1)
     for h in self.hidden:
-      x = nn.relu(nn.Dense(h)(x))
-    stats = nn.Dense(2 * self.latent_dim)(x)
+      x = nn.relu(nn.Dense(h, dtype=self.dtype)(x))
+    stats = nn.Dense(2 * self.latent_dim, dtype=self.dtype)(x).astype(jnp.float32)
     mu, logvar = jnp.split(stats, 2, axis=-1)
     return mu, logvar
 
@@ -117,6 +122,7 @@ class Decoder(nn.Module):
   channels: Sequence[int] = (32, 64, 128)
   hidden: Sequence[int] = (512, 256)
   upsampling: str = 'subpixel'
+  dtype: Any = jnp.float32
 
   @nn.compact
   def __call__(self, z):
@@ -124,12 +130,12 @@ class Decoder(nn.Module):
     scale = 2 ** len(self.channels)
     x = z
     for units in reversed(self.hidden):
-      x = nn.relu(nn.Dense(units)(x))
-    x = nn.relu(nn.Dense((h // scale) * (w // scale) * self.channels[-1])(x))
+      x = nn.relu(nn.Dense(units, dtype=self.dtype)(x))
+    x = nn.relu(nn.Dense((h // scale) * (w // scale) * self.channels[-1], dtype=self.dtype)(x))
     x = x.reshape(z.shape[0], h // scale, w // scale, self.channels[-1])
     for features in reversed(self.channels[:-1]):
-      x = nn.relu(Upsample2x(features, self.upsampling)(x))
-    return Upsample2x(c, self.upsampling)(x)
+      x = nn.relu(Upsample2x(features, self.upsampling, self.dtype)(x))
+    return Upsample2x(c, self.upsampling, self.dtype)(x).astype(jnp.float32)
 
 
 class VAE(nn.Module):
@@ -141,9 +147,13 @@ class VAE(nn.Module):
   upsampling: str = 'subpixel'
   downsampling: str = 'space_to_depth'
 
+  dtype: Any = jnp.float32   # computation dtype; parameters stay float32
+
   def setup(self):
-    self.encoder = Encoder(self.latent_dim, self.channels, self.hidden, self.downsampling)
-    self.decoder = Decoder(self.image_shape, self.channels, self.hidden, self.upsampling)
+    self.encoder = Encoder(self.latent_dim, self.channels, self.hidden, self.downsampling,
+                           self.dtype)
+    self.decoder = Decoder(self.image_shape, self.channels, self.hidden, self.upsampling,
+                           self.dtype)
 
   def __call__(self, x, noise):
     mu, logvar = self.encoder(x)
@@ -212,7 +222,7 @@ def vae_from_config(config):
   m = config.model
   return VAE(image_shape=tuple(m.image_shape), latent_dim=m.latent_dim,
              channels=tuple(m.channels), hidden=tuple(m.hidden), upsampling=m.upsampling,
-             downsampling=downsampling_of(config))
+             downsampling=downsampling_of(config), dtype=jnp.dtype(m.get('dtype', 'float32')))
 
 
 def init_vae(model, key):

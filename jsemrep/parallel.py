@@ -5,7 +5,9 @@ the global batch and averages gradients with `lax.pmean(..., DATA_AXIS)`.
 """
 
 import jax
+from jax.experimental import multihost_utils
 from jax.sharding import NamedSharding, PartitionSpec as P
+import numpy as np
 
 from jsemrep.errors import ConfigError
 
@@ -22,9 +24,42 @@ def make_mesh(num_devices=None):
   return jax.make_mesh((num_devices,), (DATA_AXIS,), devices=devices[:num_devices])
 
 
+def place(tree, sharding):
+  """Puts host or single-device arrays on `sharding`. With several processes (multi-
+  host) every process passes the same values and builds only its own devices' shards
+  from them (jax.make_array_from_callback)."""
+  if jax.process_count() == 1:
+    return jax.device_put(tree, sharding)
+  def one(x):
+    x = np.asarray(x)
+    return jax.make_array_from_callback(x.shape, sharding, lambda index: x[index])
+  return jax.tree.map(one, tree)
+
+
 def replicate(tree, mesh):
   """Places every array of `tree` whole on every device of the mesh."""
-  return jax.device_put(tree, NamedSharding(mesh, P()))
+  return place(tree, NamedSharding(mesh, P()))
+
+
+def to_host(tree):
+  """Numpy copies of replicated arrays, read from this process's first shard (a
+  multi-host array is not addressable as a whole from one process)."""
+  def one(x):
+    if isinstance(x, jax.Array) and not x.is_fully_addressable:
+      return np.asarray(x.addressable_data(0))
+    return np.asarray(x)
+  return jax.tree.map(one, tree)
+
+
+def is_primary():
+  """Whether this is process 0: the one that prepares data, writes metrics and prints."""
+  return jax.process_index() == 0
+
+
+def barrier(name):
+  """Waits until every process reaches `name` (nothing with a single process)."""
+  if jax.process_count() > 1:
+    multihost_utils.sync_global_devices(name)
 
 
 def check_batch_size(batch_size, mesh):
@@ -34,11 +69,15 @@ def check_batch_size(batch_size, mesh):
                       f'the {devices} devices of the data mesh')
 
 
-def data_parallel(step, mesh, donate_state=True, num_args=3):
-  """jit(shard_map(step)) for step(state, dataset, ...) -> (state, metrics), every
-  argument replicated; per-device results must be made identical by pmean."""
-  sharded = jax.shard_map(step, mesh=mesh, in_specs=(P(),) * num_args, out_specs=(P(), P()),
-                          check_vma=False)
+REPLICATED = P()
+
+
+def data_parallel(step, mesh, donate_state=True, dataset_spec=REPLICATED):
+  """jit(shard_map(step)) for step(state, dataset, values) -> (state, metrics), state
+  and values replicated, dataset laid out by `dataset_spec` (replicated by default);
+  per-device results must be made identical by pmean."""
+  sharded = jax.shard_map(step, mesh=mesh, in_specs=(P(), dataset_spec, P()),
+                          out_specs=(P(), P()), check_vma=False)
   return jax.jit(sharded, donate_argnums=(0,) if donate_state else ())
 
 

@@ -104,3 +104,11 @@ def test_edit_paths_equal_the_operator_at_each_code_and_position():
     for s in range(5):
       np.testing.assert_allclose(paths[i, s], edit.transport(zs[i], src[i], dst[i], p, ts[s]),
                                  atol=1e-6)
+
+
+def test_a_guided_step_turns_the_direction_by_the_step_angle():
+  weights = jnp.eye(3, 4)
+  z = jnp.array([2.0, 0.5, 0.1, 0.3])
+  one = edit.guided(z, jnp.array(2), weights, jnp.zeros(3), steps=1, step_size=0.1)
+  np.testing.assert_allclose(sphere.angle(z, one), 0.1, rtol=1e-4)
+  np.testing.assert_allclose(np.linalg.norm(one), np.linalg.norm(z), rtol=1e-5)

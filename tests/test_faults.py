@@ -121,6 +121,9 @@ def test_kill_term_on_the_command_line_exits_75_after_saving(make_config, tmp_pa
     ({'keep_checkpoints': 0}, 'config keep_checkpoints=0 is not allowed: a positive integer'),
     ({'loss.weights.kl': -1.0}, 'config loss.weights.kl=-1.0 is not allowed: a non-negative'),
     ({'data.name': 'cifar'}, "config data.name='cifar' is not allowed: one of fashion_mnist"),
+    ({'eval_every': 3}, r'config eval_every=3 is not allowed: 0 \(off\) or a multiple of '
+                        r'log_every=2 \(it is logged with the losses\)'),
+    ({'sweep': 'atn.margin=0.9,9'}, r'config atn.margin=9.0 is not allowed: an angle in \(0, pi\]'),
 ])
 def test_bad_config_values_are_one_error_before_anything_is_written(make_config, tmp_path,
                                                                     override, message):

@@ -35,9 +35,8 @@ def test_unknown_upsampling_is_rejected():
     models.init_vae(model, jax.random.PRNGKey(0))
 
 
-@pytest.mark.parametrize('upsampling', models.UPSAMPLINGS)
-def test_both_decoders_train(make_config, upsampling):
-  config = make_config(**{'model.upsampling': upsampling, 'learning_rate': 3e-3})
+def train_20_steps(config):
+  """(final state, reconstruction losses) of 20 steps on 32 random images."""
   rng = np.random.default_rng(0)
   dataset = {'image': rng.integers(0, 256, (32, 32, 32, 1), dtype=np.uint8),
              'label': rng.integers(0, 10, (32,)).astype(np.int32)}
@@ -49,6 +48,12 @@ def test_both_decoders_train(make_config, upsampling):
   for _ in range(20):
     state, metrics = step(state, dataset)
     losses.append(float(metrics['rec']))
+  return state, losses
+
+
+@pytest.mark.parametrize('upsampling', models.UPSAMPLINGS)
+def test_both_decoders_train(make_config, upsampling):
+  _, losses = train_20_steps(make_config(**{'model.upsampling': upsampling, 'learning_rate': 3e-3}))
   assert np.mean(losses[-3:]) < 0.8 * losses[0]
 
 
@@ -101,3 +106,26 @@ def test_map_in_chunks_pads_to_one_shape_and_returns_every_row():
   np.testing.assert_array_equal(out['sum'], x.sum(1))
   assert shapes == [(3, 2)] * 3
   assert inference.map_in_chunks(fn, x[:0], chunk=3)['double'].shape == (0, 2)
+
+
+def test_bfloat16_computes_in_bf16_with_float32_parameters_and_outputs():
+  f32 = models.VAE(latent_dim=16, channels=(8, 16, 16), hidden=(32, 32))
+  bf16 = models.VAE(latent_dim=16, channels=(8, 16, 16), hidden=(32, 32), dtype=jnp.bfloat16)
+  params = models.init_vae(bf16, jax.random.PRNGKey(0))
+  assert {x.dtype for x in jax.tree.leaves(params)} == {jnp.dtype('float32')}
+  jax.tree.map(np.testing.assert_array_equal, params, models.init_vae(f32, jax.random.PRNGKey(0)))
+  x = jax.random.uniform(jax.random.PRNGKey(1), (4, 32, 32, 1))
+  noise = jnp.zeros((4, 16))
+  out, reference = (m.apply({'params': params}, x, noise) for m in (bf16, f32))
+  assert out['decoded'].dtype == out['mu'].dtype == jnp.float32
+  assert not np.array_equal(out['decoded'], reference['decoded'])    # bf16 did the work
+  np.testing.assert_allclose(out['decoded'], reference['decoded'], atol=0.05)
+  jaxpr = str(jax.make_jaxpr(lambda p: bf16.apply({'params': p}, x, noise))(params))
+  assert 'conv_general_dilated' in jaxpr and 'bf16[4,16,16,8]' in jaxpr
+
+
+def test_a_bfloat16_run_trains_and_keeps_float32_state(make_config):
+  state, losses = train_20_steps(make_config(**{'model.dtype': 'bfloat16', 'learning_rate': 3e-3}))
+  assert {x.dtype for x in jax.tree.leaves((state.params, state.opt_state))
+          if hasattr(x, 'dtype') and x.ndim} == {jnp.dtype('float32')}
+  assert all(np.isfinite(losses)) and np.mean(losses[-3:]) < 0.8 * losses[0]

@@ -87,6 +87,13 @@ def test_cli_trains_then_every_eval_program_restores_without_the_config_file(
   assert validation['split'] == 'validation' and validation['seed'] == 0
   kinds = validation['paths']['kinds']
   assert len(kinds['slerp_semantic']['visits']) == len(validation['paths']['start_index']) == 90
+  # The classifier is cached now: evaluation while training scores interpolation too.
+  train_tiny_cli(make_config(), workdir, env, '--config.num_steps=4', '--config.eval_every=2')
+  records = [json.loads(line) for line in open(workdir / 'metrics.jsonl')]
+  assert [r['step'] for r in records] == [1, 2, 3, 4]
+  assert 'val_rec' not in records[1] and 'val_rec' not in records[2]
+  assert 0 <= records[3]['val_slerp_semantic_acc'] <= 1 and records[3]['val_kl'] > 0
+  assert 0 < records[3]['val_adjacent_angle_min_deg'] <= records[3]['val_adjacent_angle_mean_deg']
   table = run_module('eval.report', f'--runs={tmp_path / "runs"}', cwd=tmp_path, env=env)
   assert "| run | atnl (ordinal: this project's reading) | yes | 1 |" in table
   assert 'slerp semantic visits (validation)' in table and 'linear probe' in table

@@ -9,6 +9,7 @@ from jsemrep import methods
 from jsemrep import models
 from jsemrep.data import builders
 from jsemrep.errors import ConfigError
+from train import feed
 
 SWEEP_MODES = ('sequential', 'vmap')
 
@@ -55,6 +56,8 @@ def validate(config):
       ('loss.reconstruction', *_one_of(losses.RECONSTRUCTIONS)),
       ('model.upsampling', *_one_of(models.UPSAMPLINGS)),
       ('model.downsampling', *_one_of(models.DOWNSAMPLINGS)),
+      ('model.dtype', *_one_of(models.DTYPES)),
+      ('data.placement', *_one_of(feed.PLACEMENTS)),
       ('batch_size', _positive_int, 'a positive integer'),
       ('num_steps', _positive_int, 'a positive integer'),
       ('log_every', _positive_int, 'a positive integer'),
@@ -74,6 +77,8 @@ def validate(config):
       ('acai.gamma', lambda v: 0 <= v <= 1, 'in [0, 1]'),
       ('stop_on_collapse', lambda v: 0 <= v < 1, 'in [0, 1) (0: off)'),
       ('sweep_mode', *_one_of(SWEEP_MODES)),
+      ('eval_every', lambda v: isinstance(v, int) and v >= 0 and v % config.log_every == 0,
+       f'0 (off) or a multiple of log_every={config.log_every} (it is logged with the losses)'),
   ]
   for key, ok, allowed in checks:
     _require(config, key, ok, allowed)

@@ -26,7 +26,12 @@ from train import train
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file('config', None, 'Training configuration file.', lock_config=True)
 flags.DEFINE_string('workdir', None, 'Directory for checkpoints, metrics and TensorBoard events.')
-flags.DEFINE_bool('distributed', False, 'Call jax.distributed.initialize() (multi-host).')
+flags.DEFINE_bool('distributed', False, 'Call jax.distributed.initialize() (multi-host); on '
+                  'SLURM, Kubernetes or Cloud TPU it finds its peers itself.')
+flags.DEFINE_string('coordinator_address', None, 'With --distributed: host:port of process 0, '
+                    'where no cluster environment says it.')
+flags.DEFINE_integer('num_processes', None, 'With --distributed: how many processes.')
+flags.DEFINE_integer('process_id', None, 'With --distributed: this process\'s index.')
 flags.mark_flags_as_required(['config', 'workdir'])
 
 
@@ -47,7 +52,7 @@ def main(argv):
     raise app.UsageError(f'unexpected arguments: {argv[1:]}')
   logging.set_verbosity(logging.WARNING)
   if FLAGS.distributed:
-    jax.distributed.initialize()
+    jax.distributed.initialize(FLAGS.coordinator_address, FLAGS.num_processes, FLAGS.process_id)
   train.train_and_evaluate(FLAGS.config, FLAGS.workdir)
 
 

@@ -1,7 +1,6 @@
 """The training program: a jitted, data-parallel step and the loop around it."""
 
 import contextlib
-import functools
 import json
 import os
 
@@ -20,6 +19,8 @@ from jsemrep import parallel
 from jsemrep import sphere
 from jsemrep.errors import ConfigError, DivergedError, JsemrepError
 from train import checks
+from train import during as during_lib
+from train import feed as feed_lib
 from train import guards
 from train import writer as writer_lib
 
@@ -31,11 +32,13 @@ class Preempted(JsemrepError):
   exit_code = EXIT_PREEMPTED
 
 
-def train_step(state, dataset, values, *, config, model, bound):
+def train_step(state, dataset, values, *, config, model, bound, num_examples):
   """One optimisation step of every player, written for one device of the `data` mesh.
 
-  The global batch is drawn from the device-resident dataset by `batch_indices`
-  (a pure function of seed and step); this device takes its slice, and every
+  The global batch is drawn from the `num_examples` training examples by
+  `batch_indices` (a pure function of seed and step) — from the replicated dataset,
+  from its shards, or gathered on the host (train/feed.py, config.data.placement) —
+  this device takes its slice, and every
   random draw of an example depends only on its place in the global batch, so
   any number of devices computes the same update. Two-player methods update the
   critic in the same step, from the same forward pass, with its own optimiser.
@@ -43,14 +46,18 @@ def train_step(state, dataset, values, *, config, model, bound):
   weights) as arrays, so one compiled step serves every value of them.
   """
   config = hparams_lib.Overlay(config, values)
-  num_examples = dataset['image'].shape[0]
-  indices_all = data.batch_indices(config.seed, state.step, num_examples, config.batch_size)
+  placement = config.data.get('placement', 'device')
   start, size = parallel.local_slice(config.batch_size)
-  indices = jax.lax.dynamic_slice(indices_all, (start,), (size,))
+  if placement == 'host':      # `dataset` is this step's global batch, gathered on the host
+    examples = dataset
+  else:
+    indices_all = data.batch_indices(config.seed, state.step, num_examples, config.batch_size)
+    examples = (feed_lib.batch_from_shards(dataset, indices_all) if placement == 'sharded'
+                else {name: array[indices_all] for name, array in dataset.items()})
   positions = start + jnp.arange(size)
-  batch = {'image': images_lib.to_float(dataset['image'][indices]),
-           'label': dataset['label'][indices],
-           'label_all': dataset['label'][indices_all]}
+  batch = {'image': images_lib.to_float(jax.lax.dynamic_slice_in_dim(examples['image'], start, size)),
+           'label': jax.lax.dynamic_slice_in_dim(examples['label'], start, size),
+           'label_all': examples['label']}
   noise_key, loss_key, critic_key = jax.random.split(
       jax.random.fold_in(jax.random.PRNGKey(config.seed), state.step), 3)
   noise = methods.per_example_normal(noise_key, positions, (config.model.latent_dim,))
@@ -101,17 +108,25 @@ def code_spread(z):
   return 1.0 - jnp.linalg.norm(jnp.mean(sphere.normalize(z), axis=0))
 
 
-def make_step(config, mesh, bound=None, stacked=False):
+def make_step(config, mesh, bound=None, stacked=False, num_examples=None):
   """The jitted, data-parallel train_step of the configured method on `mesh`:
-  step(state, dataset, values=None) -> (state, metrics), values defaulting to the
-  config's own knobs. stacked: state and values carry a leading variant axis and
-  one call steps every variant (vmap)."""
+  step(state, data, values=None) -> (state, metrics), data what train/feed.py's Feed
+  gives, values defaulting to the config's own knobs. num_examples: the training
+  split's size (default: the data's leading axis, as placed on one device). stacked:
+  state and values carry a leading variant axis and one call steps every variant."""
   bound = bound or methods.build(config)
-  step = functools.partial(train_step, config=config, model=models.vae_from_config(config),
-                           bound=bound)
+  placement = config.data.get('placement', 'device')
+  if num_examples is None and placement == 'sharded':
+    raise ValueError('make_step needs num_examples with data.placement=sharded')
+  model = models.vae_from_config(config)
+
+  def step(state, dataset, values):
+    n = num_examples or dataset['image'].shape[0]
+    return train_step(state, dataset, values, config=config, model=model, bound=bound,
+                      num_examples=n)
   if stacked:
     step = jax.vmap(step, in_axes=(0, None, 0))
-  jitted = parallel.data_parallel(step, mesh)
+  jitted = parallel.data_parallel(step, mesh, dataset_spec=feed_lib.dataset_spec(placement))
   own = knobs(config, bound)
 
   def call(state, dataset, values=None):
@@ -165,13 +180,14 @@ def train_sweep(config, workdir):
   configs = [hparams_lib.apply(config, overrides) for overrides in variants]
   workdirs = [os.path.join(workdir, hparams_lib.variant_name(o)) for o in variants]
   checks.validate(config)
-  os.makedirs(workdir, exist_ok=True)
-  with open(os.path.join(workdir, SWEEP_RECORD), 'w', encoding='utf-8') as f:
-    json.dump({'sweep': config.sweep, 'mode': config.sweep_mode,
-               'variants': [{'overrides': o, 'workdir': hparams_lib.variant_name(o)}
-                            for o in variants]}, f, indent=1)
-  print(f'sweep of {len(variants)} variants ({config.sweep_mode}): '
-        f'{", ".join(hparams_lib.variant_name(o) for o in variants)}', flush=True)
+  if parallel.is_primary():
+    os.makedirs(workdir, exist_ok=True)
+    with open(os.path.join(workdir, SWEEP_RECORD), 'w', encoding='utf-8') as f:
+      json.dump({'sweep': config.sweep, 'mode': config.sweep_mode,
+                 'variants': [{'overrides': o, 'workdir': hparams_lib.variant_name(o)}
+                              for o in variants]}, f, indent=1)
+  say(f'sweep of {len(variants)} variants ({config.sweep_mode}): '
+      f'{", ".join(hparams_lib.variant_name(o) for o in variants)}')
   return _train_runs(configs, workdirs, stacked=config.sweep_mode == 'vmap')
 
 
@@ -186,28 +202,57 @@ def _train_runs(configs, workdirs, stacked):
     stored = checkpoint.stored_config(workdir)
     if stored is not None:
       checks.check_resume(stored, config, workdir)
-  train = data.load_split(configs[0], 'train')
+  train = _load_train_split(configs[0])
   configs = [complete_config(c, train) for c in configs]
   mesh = parallel.make_mesh(configs[0].num_devices or None)
   parallel.check_batch_size(configs[0].batch_size, mesh)
   if configs[0].batch_size > len(train['label']):
     raise ConfigError(f'config batch_size={configs[0].batch_size} is not allowed: it exceeds the '
                       f'{len(train["label"])} training examples of {configs[0].data.name}')
+  placement = configs[0].data.placement
+  if stacked and placement == 'host' and len({c.seed for c in configs}) > 1:
+    raise ConfigError('config data.placement=host gathers one batch order on the host: a vmap '
+                      'sweep over seeds needs data.placement=device or sharded (or '
+                      'sweep_mode=sequential)')
   keep = set().union(*(methods.effective_weights(c) for c in configs))
   bound = methods.build(configs[0], keep=keep)
-  step_fn = make_step(configs[0], mesh, bound, stacked)
-  dataset = parallel.replicate({'image': train['image'], 'label': train['label']}, mesh)
+  step_fn = make_step(configs[0], mesh, bound, stacked, num_examples=len(train['label']))
+  arrays = {'image': train['image'], 'label': train['label']}
+  shared = None if placement == 'host' else feed_lib.Feed(arrays, placement, mesh, 0, 0)
   values = [knobs(c, bound) for c in configs]
   groups = [list(range(len(configs)))] if stacked else [[i] for i in range(len(configs))]
   states = []
   for group in groups:
     with contextlib.ExitStack() as locks:
       for i in group:
-        locks.enter_context(guards.hold_workdir(workdirs[i]))
-      states += _train([configs[i] for i in group], [workdirs[i] for i in group],
-                       [values[i] for i in group], len(train['label']), dataset, mesh,
-                       step_fn, stacked)
+        if parallel.is_primary():     # the other processes of a multi-host run share its lock
+          locks.enter_context(guards.hold_workdir(workdirs[i]))
+      feed = shared or feed_lib.Feed(arrays, placement, mesh, configs[group[0]].seed,
+                                     configs[group[0]].batch_size)
+      try:
+        states += _train([configs[i] for i in group], [workdirs[i] for i in group],
+                         [values[i] for i in group], feed, mesh, step_fn, stacked)
+      finally:
+        if feed is not shared:
+          feed.close()
   return states
+
+
+def _load_train_split(config):
+  """The training split; with several processes, process 0 prepares the dataset files
+  while the others wait, then every process reads them."""
+  if parallel.is_primary():
+    train = data.load_split(config, 'train')
+  parallel.barrier('dataset prepared')
+  if not parallel.is_primary():
+    train = data.load_split(config, 'train')
+  return train
+
+
+def say(text):
+  """Prints on process 0 only (every process of a multi-host run computes the same)."""
+  if parallel.is_primary():
+    print(text, flush=True)
 
 
 def _stack(trees):
@@ -218,7 +263,7 @@ def _member(tree, k):
   return jax.tree.map(lambda x: x[k], tree)
 
 
-def _train(configs, workdirs, values, num_examples, dataset, mesh, step_fn, stacked):
+def _train(configs, workdirs, values, feed, mesh, step_fn, stacked):
   """The loop of one run, or of a stack of runs stepped together: every run keeps
   its own checkpoints, metrics and TensorBoard events in its workdir."""
   config = configs[0]
@@ -228,7 +273,7 @@ def _train(configs, workdirs, values, num_examples, dataset, mesh, step_fn, stac
     state = methods.init_state(c, jax.random.PRNGKey(c.seed))
     if mngr.all_steps():
       _, _, state = checkpoint.restore_good(mngr, w, state, fallback=True)
-      print(f'resuming from step {int(state.step)} in {w}', flush=True)
+      say(f'resuming from step {int(state.step)} in {w}')
     states.append(state)
   starts = [int(s.step) for s in states]
   if len(set(starts)) > 1:
@@ -238,21 +283,26 @@ def _train(configs, workdirs, values, num_examples, dataset, mesh, step_fn, stac
   state = parallel.replicate(_stack(states) if stacked else states[0], mesh)
   knob_values = parallel.replicate(_stack(values) if stacked else values[0], mesh)
   del states
-  writers = [writer_lib.MetricsWriter(w, c.num_steps, c.batch_size, step)
+  writers = [writer_lib.MetricsWriter(w, c.num_steps, c.batch_size, step,
+                                      enabled=parallel.is_primary())
              for c, w in zip(configs, workdirs)]
   where = workdirs[0] if len(workdirs) == 1 else f'{len(workdirs)} run directories'
-  print(f'training {config.method} on {config.data.name} ({num_examples} examples) '
-        f'on {mesh.shape[parallel.DATA_AXIS]} device(s), steps {step}..{config.num_steps}, '
-        f'into {where}', flush=True)
+  say(f'training {config.method} on {config.data.name} ({feed.num_examples} examples, '
+      f'placement {feed.placement}) on {mesh.shape[parallel.DATA_AXIS]} device(s) in '
+      f'{jax.process_count()} process(es), steps {step}..{config.num_steps}, into {where}')
   members = lambda tree: [_member(tree, k) for k in range(len(configs))] if stacked else [tree]
+  during = during_lib.DuringTraining(config) if config.get('eval_every') else None
   stop = guards.StopSignals()
   try:
     with stop:
       while step < config.num_steps:
-        state, metrics = step_fn(state, dataset, knob_values)
+        state, metrics = step_fn(state, feed(step), knob_values)
         step += 1
         if step % config.log_every == 0 or step == config.num_steps:
-          for c, writer, mngr, m in zip(configs, writers, mngrs, members(jax.device_get(metrics))):
+          for c, writer, mngr, m, s in zip(configs, writers, mngrs,
+                                           members(parallel.to_host(metrics)), members(state)):
+            if during is not None and step % config.eval_every == 0:
+              m = {**m, **during(parallel.to_host(s.params['vae']))}
             _check_finite_and_spread(writer.write(step, m), c, mngr)
         if step % config.checkpoint_every == 0 or step == config.num_steps:
           for c, mngr, s in zip(configs, mngrs, members(state)):
@@ -270,7 +320,7 @@ def _train(configs, workdirs, values, num_examples, dataset, mesh, step_fn, stac
 
 
 def _save(mngr, state, config):
-  step = int(jax.device_get(state.step))
+  step = int(parallel.to_host(state.step))
   if step in mngr.all_steps():
     return
   if not checkpoint.all_finite(state):

@@ -14,12 +14,14 @@ class MetricsWriter:
   scalars as TensorBoard events under DIR/tensorboard, and prints a progress line
   with steps/s, images/s, ETA and the losses."""
 
-  def __init__(self, workdir, num_steps, batch_size, first_step=0):
-    os.makedirs(workdir, exist_ok=True)
-    path = os.path.join(workdir, 'metrics.jsonl')
-    _drop_records_after(path, first_step)
-    self._jsonl = open(path, 'a', encoding='utf-8')
-    self._tb = SummaryWriter(os.path.join(workdir, 'tensorboard'))
+  def __init__(self, workdir, num_steps, batch_size, first_step=0, enabled=True):
+    self._enabled = enabled      # False: compute the record only (the other processes)
+    if enabled:
+      os.makedirs(workdir, exist_ok=True)
+      path = os.path.join(workdir, 'metrics.jsonl')
+      _drop_records_after(path, first_step)
+      self._jsonl = open(path, 'a', encoding='utf-8')
+      self._tb = SummaryWriter(os.path.join(workdir, 'tensorboard'))
     self._num_steps = num_steps
     self._batch_size = batch_size
     self._last = (first_step, time.perf_counter())
@@ -30,6 +32,8 @@ class MetricsWriter:
     self._last = (step, now)
     record = {'step': step, **{k: float(v) for k, v in scalars.items()},
               'steps_per_s': steps_per_s, 'images_per_s': steps_per_s * self._batch_size}
+    if not self._enabled:
+      return record
     self._jsonl.write(json.dumps(record) + '\n')
     self._jsonl.flush()
     for name, value in record.items():
@@ -42,8 +46,9 @@ class MetricsWriter:
     return record
 
   def close(self):
-    self._jsonl.close()
-    self._tb.close()
+    if self._enabled:
+      self._jsonl.close()
+      self._tb.close()
 
 
 def _drop_records_after(path, step):

@@ -16,6 +16,10 @@ def get_config():
   config.data.manual_dir = ''    # '' -> the dataset's default source
   config.data.num_classes = 10   # filled in from the data at training time
   config.data.circular = False   # filled in: whether the classes form a ring (lines)
+  # Where the training examples live: 'device' (replicated on every device, fastest for
+  # small data), 'sharded' (1/N of them per device) or 'host' (batches gathered on the
+  # host a few steps ahead); the same batches in the same order (train/feed.py).
+  config.data.placement = 'device'
 
   config.model = ml_collections.ConfigDict()
   config.model.image_shape = (32, 32, 1)  # filled in from the data at training time
@@ -24,6 +28,9 @@ def get_config():
   config.model.hidden = (512, 256)
   config.model.upsampling = 'subpixel'            # or 'transpose' (the paper's layer)
   config.model.downsampling = 'space_to_depth'    # or 'strided': the same function, slower on CPU
+  # Computation dtype of the VAE: 'bfloat16' computes in bf16; parameters, optimiser
+  # state and losses stay float32.
+  config.model.dtype = 'float32'
 
   config.loss = ml_collections.ConfigDict()
   config.loss.reconstruction = 'l1'
@@ -56,6 +63,10 @@ def get_config():
   config.log_every = 50
   config.checkpoint_every = 500
   config.keep_checkpoints = 3
+  # Every eval_every steps (a multiple of log_every; 0: off), validation losses, the
+  # angles between consecutive class prototypes and, when the evaluation classifier is
+  # cached, a small ordinal-interpolation score go to metrics.jsonl and TensorBoard.
+  config.eval_every = 0
   # Stop when the spread of code directions in a batch, 1 - |mean of z/|z||, falls
   # below this (every code pointing one way: a collapse with finite losses); 0: off.
   config.stop_on_collapse = 0.0

@@ -9,4 +9,5 @@ def get_config():
   config.num_steps = 600   # ~38 epochs of the 4,000 training digits at batch 256
   config.log_every = 50
   config.checkpoint_every = 200
+  config.eval_every = 200
   return config

@@ -1,0 +1,83 @@
+"""Where the training examples live and how each step gets its batch
+(config.data.placement), all three giving the same batches in the same order:
+
+- `device`: the whole split replicated on every device; the step gathers its batch
+  (the fast default for small data);
+- `sharded`: each device holds 1/N of the examples (the split padded to a multiple of
+  N); the step gathers the batch from the shards with one psum over the data axis,
+  so a split larger than one device's memory can train;
+- `host`: the split stays in host memory; a background thread gathers each step's
+  global batch (from the same `batch_indices`) a few steps ahead and places it.
+"""
+
+import concurrent.futures
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import NamedSharding, PartitionSpec as P
+
+from jsemrep import data
+from jsemrep import parallel
+
+PLACEMENTS = ('device', 'sharded', 'host')
+PREFETCH = 2   # host batches prepared ahead of the step that uses them
+
+
+def dataset_spec(placement):
+  """The shard_map in_spec of the step's data argument."""
+  return P(parallel.DATA_AXIS) if placement == 'sharded' else P()
+
+
+def batch_from_shards(dataset, indices):
+  """The examples at global `indices` of a dataset sharded in contiguous blocks over
+  the data axis (inside shard_map): each device contributes the ones it holds."""
+  num_local = dataset['image'].shape[0]
+  mine = indices // num_local == jax.lax.axis_index(parallel.DATA_AXIS)
+  local = jnp.where(mine, indices % num_local, 0)
+
+  def take(array):
+    values = array[local]
+    held = mine.reshape(mine.shape + (1,) * (values.ndim - 1))
+    return jax.lax.psum(jnp.where(held, values, jnp.zeros_like(values)), parallel.DATA_AXIS)
+  return {name: take(array) for name, array in dataset.items()}
+
+
+class Feed:
+  """feed(step) -> the data argument of the training step at `step`."""
+
+  def __init__(self, arrays, placement, mesh, seed, batch_size):
+    self.placement = placement
+    self.num_examples = len(arrays['label'])
+    if placement == 'device':
+      self._placed = parallel.replicate(arrays, mesh)
+    elif placement == 'sharded':
+      devices = mesh.shape[parallel.DATA_AXIS]
+      pad = -self.num_examples % devices
+      padded = {k: np.concatenate([v, np.zeros((pad, *v.shape[1:]), v.dtype)])
+                for k, v in arrays.items()}
+      self._placed = parallel.place(padded, NamedSharding(mesh, dataset_spec(placement)))
+    elif placement == 'host':
+      self._arrays, self._mesh = arrays, mesh
+      self._seed, self._batch_size = seed, batch_size
+      self._pool = concurrent.futures.ThreadPoolExecutor(1)
+      self._pending = {}
+    else:
+      raise ValueError(f'data.placement must be one of {PLACEMENTS}, got {placement!r}')
+
+  def _host_batch(self, step):
+    indices = np.asarray(data.batch_indices(self._seed, step, self.num_examples,
+                                            self._batch_size))
+    return parallel.replicate({k: v[indices] for k, v in self._arrays.items()}, self._mesh)
+
+  def __call__(self, step):
+    if self.placement != 'host':
+      return self._placed
+    for ahead in range(step, step + PREFETCH + 1):
+      if ahead not in self._pending:
+        self._pending[ahead] = self._pool.submit(self._host_batch, ahead)
+    return self._pending.pop(step).result()
+
+  def close(self):
+    if self.placement == 'host':
+      self._pool.shutdown(cancel_futures=True)
