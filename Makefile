@@ -29,12 +29,13 @@ test: install-test
 	$(VENV)/bin/ruff check jsemrep train eval bench tests
 	$(PY) -m pytest tests --durations=10
 
-# Every reported row with 3 seeds, validation and test evaluations, the results tables
-# (about 2 hours on the 2-core CPU). Options: RESULTS_STEPS=600 (mnist5k rows),
-# LINES_STEPS=1000, SEEDS="0 1 2", DATASETS="mnist5k lines".
+# Every reported row with 3 seeds (each row's seeds one sweep), validation and test
+# evaluations, the results tables (about 3 hours on the 2-core CPU). Options:
+# RESULTS_STEPS=600 (mnist5k rows), ROTATED_STEPS=1000, LINES_STEPS=1000, SEEDS="0 1 2",
+# DATASETS="mnist5k lines rotated_mnist5k".
 results: install
-	PY=$(PY) STEPS=$(RESULTS_STEPS) LINES_STEPS=$(LINES_STEPS) SEEDS="$(SEEDS)" \
-	  DATASETS="$(DATASETS)" eval/results.sh runs/results
+	PY=$(PY) STEPS=$(RESULTS_STEPS) ROTATED_STEPS=$(ROTATED_STEPS) LINES_STEPS=$(LINES_STEPS) \
+	  SEEDS="$(SEEDS)" DATASETS="$(DATASETS)" eval/results.sh runs/results
 
 clean-demo:
 	rm -rf $(DEMO_DIR)

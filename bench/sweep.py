@@ -37,7 +37,7 @@ def train(workdir, *overrides):
   config_file = config_flags.get_config_filename(FLAGS['config'])
   command = [sys.executable, '-m', 'train.main', f'--config={config_file}', f'--workdir={workdir}',
              f'--config.num_steps={FLAGS.steps}', f'--config.checkpoint_every={FLAGS.steps}',
-             f'--config.log_every={max(FLAGS.steps // 4, 1)}', *overrides]
+             f'--config.log_every={max(FLAGS.steps // 4, 1)}', '--config.eval_every=0', *overrides]
   subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 

@@ -1,5 +1,6 @@
 """python -m bench.train_step --config=train/configs/mnist_atnl.py [--batch_size=256]
-[--upsampling=subpixel|transpose]: images/s of the full training step (batch gather,
+[--upsampling=subpixel|transpose] [--config.model.dtype=bfloat16]
+[--config.data.placement=device|sharded|host]: images/s of the full training step (batch gather,
 forward, losses, backward, Adam update), achieved GFLOP/s from XLA's cost analysis and
 the fraction of the measured matmul peak. The data are random uint8 images of the
 config's shape, so no dataset is needed (the step's work does not depend on pixels)."""
@@ -20,6 +21,7 @@ from ml_collections import config_flags
 from bench import common
 from jsemrep import methods
 from jsemrep import parallel
+from train import feed as feed_lib
 from train import train
 
 FLAGS = flags.FLAGS
@@ -32,15 +34,17 @@ flags.DEFINE_integer('repeats', 5, 'Timed repeats (the median is reported).')
 
 
 def step_and_inputs(config, num_examples):
+  """(step, state, feed): the config's step, its initial state and a train/feed.py Feed
+  of random examples placed as config.data.placement says."""
   mesh = parallel.make_mesh(config.num_devices or None)
   parallel.check_batch_size(config.batch_size, mesh)
   rng = np.random.default_rng(0)
   h, w, c = config.model.image_shape
-  dataset = parallel.replicate({
-      'image': rng.integers(0, 256, (num_examples, h, w, c), dtype=np.uint8),
-      'label': rng.integers(0, config.data.num_classes, (num_examples,)).astype(np.int32)}, mesh)
+  arrays = {'image': rng.integers(0, 256, (num_examples, h, w, c), dtype=np.uint8),
+            'label': rng.integers(0, config.data.num_classes, (num_examples,)).astype(np.int32)}
+  feed = feed_lib.Feed(arrays, config.data.placement, mesh, config.seed, config.batch_size)
   state = parallel.replicate(methods.init_state(config, jax.random.PRNGKey(0)), mesh)
-  return train.make_step(config, mesh), state, dataset
+  return train.make_step(config, mesh, num_examples=num_examples), state, feed
 
 
 def main(argv):
@@ -50,24 +54,27 @@ def main(argv):
     config.batch_size = FLAGS.batch_size
   if FLAGS.upsampling:
     config.model.upsampling = FLAGS.upsampling
-  step, state, dataset = step_and_inputs(config, FLAGS.num_examples)
-  per_device_flops = common.compiled_flops(step, state, dataset)
+  step, state, feed = step_and_inputs(config, FLAGS.num_examples)
+  per_device_flops = common.compiled_flops(step, state, feed(0))
   flops = per_device_flops and per_device_flops * jax.device_count()
-  holder = {'state': state}
+  holder = {'state': state, 'step': 0}
 
   def run():
     s = holder['state']
     for _ in range(FLAGS.steps):
-      s, metrics = step(s, dataset)
+      s, metrics = step(s, feed(holder['step']))
+      holder['step'] += 1
     jax.block_until_ready(metrics)
     holder['state'] = s
 
   seconds = common.median_seconds(run, FLAGS.repeats) / FLAGS.steps
+  feed.close()
   peak = common.matmul_peak_gflops()
   images = config.batch_size / seconds
   print(f'device: {jax.devices()[0].device_kind} x{jax.device_count()} | method {config.method} | '
         f'{tuple(config.model.image_shape)} batch {config.batch_size} | '
-        f'upsampling {config.model.upsampling}')
+        f'upsampling {config.model.upsampling} | dtype {config.model.dtype} | '
+        f'placement {config.data.placement}')
   print(f'step {seconds * 1e3:.1f} ms | {images:,.0f} images/s')
   if flops:
     achieved = flops / seconds / 1e9

@@ -206,7 +206,9 @@ def markdown(groups):
   """One table per dataset; bold only where the interval separates from every other row."""
   text = []
   for dataset in sorted({g['dataset'] for g in groups.values()}):
-    rows = {k: g for k, g in groups.items() if g['dataset'] == dataset}
+    rows = {k: g for k, g in groups.items() if g['dataset'] == dataset and g['columns']}
+    if not rows:     # e.g. runs with eval.viewpoint results only: their own table below
+      continue
     labels = lambda g: {True: 'yes', False: 'no'}.get(g['uses_labels'], '?')
     text += _table(f'### {dataset}', ['run', 'method', 'labels', 'seeds'],
                    {k: ([k, g['name'], labels(g), str(len(g['runs']))], g['columns'])
@@ -247,7 +249,7 @@ def sweep_plots(groups, runs):
     prefix = parent.replace(os.sep, '_') + '_' if parent else ''
     path = os.path.join(runs, f'sweep_{prefix}{key}.png')
     seeds = max(len(groups[name]['runs']) for _, name in points)
-    plots.metric_vs_value(series, path, f'{parent or runs}: {key} (mean and 95 % interval, '
+    plots.metric_vs_value(series, path, f'{parent or os.path.basename(os.path.normpath(runs))}: {key} (mean and 95 % interval, '
                           f'{seeds} seeds)', key)
     written.append(path)
   return written

@@ -5,7 +5,7 @@
 #   eval/results.sh RUNS_DIR
 # Environment (all optional):
 #   SEEDS="0 1 2"          training seeds of every row (evaluation pairs use their own fixed seed)
-#   DATASETS="mnist5k lines"    (rotated_mnist5k: the viewpoint-editing rows)
+#   DATASETS="mnist5k lines rotated_mnist5k"   (rotated_mnist5k: the viewpoint-editing rows)
 #   STEPS=600              num_steps of mnist5k / fashion rows (600: the demo schedule)
 #   ROTATED_STEPS=1000     num_steps of rotated_mnist5k rows
 #   LINES_STEPS=1000       num_steps of lines rows
@@ -17,7 +17,7 @@ set -euo pipefail
 RUNS=${1:-runs/results}
 PY=${PY:-python}
 SEEDS=${SEEDS:-"0 1 2"}
-DATASETS=${DATASETS:-"mnist5k lines"}
+DATASETS=${DATASETS:-"mnist5k lines rotated_mnist5k"}
 STEPS=${STEPS:-600}
 LINES_STEPS=${LINES_STEPS:-1000}
 ROTATED_STEPS=${ROTATED_STEPS:-1000}
