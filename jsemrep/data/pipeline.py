@@ -1,5 +1,6 @@
 """Datasets into memory, and the deterministic batch order of training."""
 
+import hashlib
 import json
 import os
 
@@ -26,45 +27,94 @@ def builder(name, data_dir=None):
   return BUILDERS[name](data_dir=data_dir_or_default(data_dir), file_format='array_record')
 
 
-def source_record(location):
-  """What a dataset was built from: the location and each file's size and mtime."""
-  files = []
+def _file_digest(path):
+  digest = hashlib.sha256()
+  with open(path, 'rb') as f:
+    for block in iter(lambda: f.read(1 << 20), b''):
+      digest.update(block)
+  return digest.hexdigest()
+
+
+def _source_files(location):
+  """(name relative to the source, absolute path) of every file of a source."""
   if os.path.isdir(location):
-    for root, _, names in os.walk(location):
-      for n in names:
-        stat = os.stat(os.path.join(root, n))
-        files.append([os.path.relpath(os.path.join(root, n), location), stat.st_size,
-                      stat.st_mtime_ns])
-  elif os.path.isfile(location):
-    stat = os.stat(location)
-    files.append([os.path.basename(location), stat.st_size, stat.st_mtime_ns])
-  return {'source': location, 'files': sorted(files)}
+    return sorted((os.path.relpath(os.path.join(root, n), location), os.path.join(root, n))
+                  for root, _, names in os.walk(location, followlinks=True) for n in names)
+  if os.path.isfile(location):
+    return [(os.path.basename(location), location)]
+  return []
+
+
+def source_record(location, known=None):
+  """What a dataset was built from, by content: each file's relative name, size and
+  SHA-256, and one digest over them all.
+
+  The same bytes at another path (another clone, venv or symlink) or with another
+  mtime are the same source; a changed byte is not. `known`, a record made earlier,
+  spares hashing files whose resolved path, size and mtime it already lists.
+  """
+  seen = {(f['path'], f['size'], f['mtime_ns']): f['sha256']
+          for f in (known or {}).get('files', ()) if isinstance(f, dict) and 'path' in f}
+  files = []
+  for name, path in _source_files(location):
+    stat = os.stat(path)
+    real = os.path.realpath(path)
+    sha = seen.get((real, stat.st_size, stat.st_mtime_ns)) or _file_digest(path)
+    files.append({'name': name, 'size': stat.st_size, 'sha256': sha, 'path': real,
+                  'mtime_ns': stat.st_mtime_ns})
+  content = hashlib.sha256(json.dumps(
+      [[f['name'], f['size'], f['sha256']] for f in files]).encode()).hexdigest()
+  return {'source': location, 'digest': content, 'files': files}
+
+
+def _read_record(path):
+  try:
+    with open(path, encoding='utf-8') as f:
+      return json.load(f)
+  except (OSError, ValueError):
+    return None
+
+
+def _write_record(path, record):
+  """Writes the record atomically (a crash never leaves half a record)."""
+  tmp = f'{path}.tmp{os.getpid()}'
+  with open(tmp, 'w', encoding='utf-8') as f:
+    json.dump(record, f)
+  os.replace(tmp, path)
+
+
+def _same_source(built, wanted):
+  """Whether a stored record names the wanted content. Records written before
+  content digests (version-less lists of name, size, mtime) match on names and sizes."""
+  if 'digest' in built:
+    return built['digest'] == wanted['digest']
+  return sorted(f[:2] for f in built.get('files', ())) == sorted(
+      [f['name'], f['size']] for f in wanted['files'])
 
 
 def prepare(name, data_dir=None, manual_dir=None):
   """Builds the dataset's array_record files once (reused afterwards).
 
-  The source it was built from is recorded beside the files; asking for the same
-  dataset from a source that differs (another manual dir, changed files) is a
-  DataError saying which directory to delete to rebuild, rather than silently
-  reading the old data.
+  The content of the source it was built from is recorded beside the files; asking
+  for the same dataset from a source whose bytes differ (another manual dir, changed
+  files) is a DataError saying which directory to delete to rebuild, rather than
+  silently reading the old data. Any copy of the same bytes reuses the prepared files.
   """
   b = builder(name, data_dir)
   b.manual_dir = os.path.abspath(manual_dir) if manual_dir else None
   record_path = os.path.join(b.data_dir, SOURCE_RECORD)
-  wanted = source_record(b.source_location())
-  if os.path.exists(record_path):
-    with open(record_path, encoding='utf-8') as f:
-      built = json.load(f)
-    if built != wanted:
+  built = _read_record(record_path) if os.path.exists(record_path) else None
+  wanted = source_record(b.source_location(), known=built)
+  if built is not None:
+    if not _same_source(built, wanted):
+      same_place = built.get('source') == wanted['source']
       raise DataError(
-          f'{name} in {b.data_dir} was prepared from {built["source"]}, but this run names '
-          f'{wanted["source"]}{" (changed since)" if built["source"] == wanted["source"] else ""}; '
+          f'{name} in {b.data_dir} was prepared from {built.get("source")}, but this run names '
+          f'{wanted["source"]}, whose content differs{" (changed since)" if same_place else ""}; '
           f'delete {b.data_dir} to rebuild it, or use another --config.data.data_dir')
   b.download_and_prepare(download_config=tfds.download.DownloadConfig(try_download_gcs=False))
-  if not os.path.exists(record_path):
-    with open(record_path, 'w', encoding='utf-8') as f:
-      json.dump(wanted, f)
+  if built != wanted:
+    _write_record(record_path, wanted)
   return b
 
 
