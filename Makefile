@@ -27,7 +27,7 @@ demo: install
 
 test: install-test
 	$(VENV)/bin/ruff check jsemrep train eval bench tests
-	$(PY) -m pytest tests --durations=10
+	$(PY) -m pytest tests -n 2 --durations=10
 
 # Every reported row with 3 seeds (each row's seeds one sweep), validation and test
 # evaluations, the results tables (about 3 hours on the 2-core CPU). Options:

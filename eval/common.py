@@ -1,59 +1,108 @@
-"""What every evaluation program shares: flags, restoring a run, writing results."""
+"""What every evaluation program shares: the flags of the evaluators it runs, restoring
+the run, writing DIR/eval/NAME.json (NAME_SPLIT.json for a split other than test) and
+printing the scores; a JsemrepError as one line instead of a traceback."""
 
 import json
 import os
 import sys
+import time
 
 from absl import app
 from absl import flags
 from absl import logging
 
-from jsemrep import checkpoint
-from jsemrep import methods
-from jsemrep import models
-from jsemrep.errors import JsemrepError
+from jsemrep import evaluators
+from jsemrep import runs
+from jsemrep.errors import ConfigError, JsemrepError
+from jsemrep.evaluators import records
 
-flags.DEFINE_string('workdir', None, 'Training directory holding checkpoints/.')
-flags.DEFINE_integer('step', None, 'Checkpoint step (default: the latest).')
-flags.mark_flag_as_required('workdir')
+FLAGS = flags.FLAGS
+_FLAG_KINDS = {bool: flags.DEFINE_bool, int: flags.DEFINE_integer, float: flags.DEFINE_float,
+               str: flags.DEFINE_string}
 
 
-def run(main):
-  """Runs an evaluation program with absl flags, a JsemrepError (a missing or bad
-  checkpoint, a bad data source) as one line on stderr instead of a traceback."""
+def define_flags(names):
+  """The common flags, and one per option of the named evaluators (None: all)."""
+  flags.DEFINE_string('workdir', None, 'Training directory holding checkpoints/.')
+  flags.DEFINE_integer('step', None, 'Checkpoint step (default: the latest).')
+  flags.DEFINE_enum('split', 'test', ['test', 'validation', 'train'],
+                    'Split to score: choose settings on validation, report test.')
+  flags.DEFINE_integer('seed', 0, 'Evaluation seed (which images start and end the paths); '
+                       'independent of the training seed, so runs evaluated with one seed share '
+                       'their paths.')
+  flags.mark_flag_as_required('workdir')
+  chosen = evaluators.registry().values() if names is None else map(evaluators.get, names)
+  defined = {}
+  for evaluator in chosen:
+    for name, (default, text) in evaluator.options.items():
+      if name in defined:
+        if defined[name] != default:
+          raise ValueError(f'option {name} has two defaults ({defined[name]}, {default})')
+        continue
+      _FLAG_KINDS[type(default)](name, default, text)
+      defined[name] = default
+
+
+def evaluate(workdir, names, split='test', seed=0, step=None, flag_values=None):
+  """Runs the named evaluators on the run in workdir (those that do not apply to it are
+  skipped, saying so), writes each one's record and prints its scores. Returns
+  {name: path written}."""
+  start = time.perf_counter()
+  logging.set_verbosity(logging.WARNING)
+  run = runs.load_run(workdir, step)
+  out_dir = os.path.join(workdir, 'eval')
+  os.makedirs(out_dir, exist_ok=True)
+  written = {}
+  for name in names:
+    evaluator = evaluators.get(name)
+    if not evaluator.applies(run.config):
+      if len(names) == 1:
+        raise ConfigError(f'evaluator {name} does not apply to {workdir} (method '
+                          f'{run.config.method} on {run.config.data.name})')
+      print(f'{name}: does not apply to {run.config.data.name}; skipped')
+      continue
+    options = {k: (flag_values or {}).get(k, default)
+               for k, (default, _) in evaluator.options.items()}
+    result = evaluator(run, split, seed, out_dir, **options)
+    record = records.record(evaluator, run, split, seed, options, result)
+    path = os.path.join(out_dir, evaluators.result_name(name, split) + '.json')
+    with open(path, 'w', encoding='utf-8') as f:
+      json.dump(record, f, indent=1)
+    for line in records.summary_lines(evaluator, record) or [result.info.get('note', '')]:
+      print(f'{name}: {line}')
+    gates = {k: v for k, v in result.info.items() if k.endswith('test_accuracy') and v is not None}
+    print(f'{name}: {split} split, step {run.step}'
+          + ''.join(f'; {k.replace("_", " ")} {v:.3f}' for k, v in gates.items())
+          + f'; wrote {path}')
+    written[name] = path
+  print(f'evaluated in {time.perf_counter() - start:.0f} s')
+  return written
+
+
+def main(names=None):
+  """A program running `names` (None: the evaluators named by --evaluators)."""
+  define_flags(names)
+  if names is None:
+    flags.DEFINE_list('evaluators', None, 'Evaluators to run: '
+                      f'{", ".join(sorted(evaluators.registry()))}; "all": every one that '
+                      'applies to the run.')
+    flags.mark_flag_as_required('evaluators')
+
+  def program(argv):
+    del argv
+    chosen = names or FLAGS.evaluators
+    if chosen == ['all']:
+      chosen = sorted(evaluators.registry())
+    values = {name: FLAGS[name].value for name in FLAGS}
+    evaluate(FLAGS.workdir, chosen, FLAGS.split, FLAGS.seed, FLAGS.step, values)
+  run_program(program)
+
+
+def run_program(program):
+  """app.run, with a JsemrepError (a missing or bad checkpoint, a bad data source, a
+  bad flag value) as one line on stderr instead of a traceback."""
   try:
-    app.run(main)
+    app.run(program)
   except JsemrepError as e:
     print(f'error: {e}', file=sys.stderr, flush=True)
     sys.exit(e.exit_code)
-
-
-def restore(workdir, step=None):
-  """(config, model, params) of the run in workdir, from its stored config alone;
-  a CheckpointError (nothing written) if workdir holds no usable checkpoint."""
-  logging.set_verbosity(logging.WARNING)
-  config, state = checkpoint.restore_trained(workdir, step)
-  return config, models.vae_from_config(config), state.params['vae'], int(state.step)
-
-
-def run_fields(config):
-  """What identifies the run in every result JSON: eval.report groups runs that
-  differ only in `seed` (docs/evaluation.md)."""
-  fields = {'method': config.method, 'dataset': config.data.name, 'seed': int(config.seed),
-            'num_steps': int(config.num_steps), 'uses_labels': methods.uses_labels(config)}
-  if 'atn' in methods.bind_terms(config):
-    fields['neighbor'] = config.atn.neighbor
-  return fields
-
-
-def eval_dir(workdir):
-  path = os.path.join(workdir, 'eval')
-  os.makedirs(path, exist_ok=True)
-  return path
-
-
-def write_json(workdir, name, result):
-  path = os.path.join(eval_dir(workdir), f'{name}.json')
-  with open(path, 'w', encoding='utf-8') as f:
-    json.dump(result, f, indent=2)
-  return path

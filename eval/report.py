@@ -1,10 +1,11 @@
 """python -m eval.report --runs=DIR: a markdown table per dataset of every run below DIR
-(DIR/results.md, DIR/results.json) and a bar chart of semantic-slerp accuracy with its
-intervals (DIR/results.png); for the run directories of a sweep (PARENT/KEY=VALUE/seed<N>),
-a plot of the semantic-slerp columns against the swept value (DIR/sweep_[PARENT_]KEY.png);
-where runs have eval.viewpoint results, a table of every
-editing operator per run and a bar chart of its angle-and-identity accuracy
-(DIR/results_viewpoint.png).
+(DIR/results.md, DIR/results.json), its columns those every registered evaluator
+declares (jsemrep/evaluators/), and a bar chart of each evaluator's figure column with
+its intervals (DIR/results.png for interpolate's semantic-slerp accuracy,
+DIR/results_NAME.png otherwise); for the run directories of a sweep
+(PARENT/KEY=VALUE/seed<N>), a plot of the semantic-slerp columns against the swept value
+(DIR/sweep_[PARENT_]KEY.png); for evaluators with a row per item of a run (viewpoint:
+every editing operator and reference), a table of their own.
 
 Runs whose directories differ only in a last component `seed<N>` form one row: mean
 and 95 % interval over seeds x paths (docs/evaluation.md). A value is bold only where
@@ -24,11 +25,13 @@ import os
 import re
 import sys
 
-from absl import app
 from absl import flags
-import numpy as np
 
+from eval import common
+from jsemrep import evaluators
 from jsemrep import plots
+from jsemrep.errors import JsemrepError
+from jsemrep.evaluators.base import lookup
 from jsemrep.metrics import intervals
 
 FLAGS = flags.FLAGS
@@ -38,78 +41,38 @@ NEIGHBOR_READINGS = {'adjacent': "adjacent: the paper's wording",
                      'ordinal': "ordinal: this project's reading",
                      'all': 'all: angular FaceNet'}
 METHOD_NAMES = {'triplet': 'triplet (FaceNet)'}
+SPLITS = ('test', 'validation', 'train')
 
 
-def _interp_column(kind, metric, split=''):
-  program = 'interpolate' + (f'_{split}' if split else '')
-  label = {'accuracy': 'acc.', 'monotone': 'monotone', 'visits': 'visits'}[metric]
-  title = f'{kind.replace("_", " ")} {label}' + (f' ({split})' if split else '')
-
-  def per_path(result):
-    raw = result['paths']['kinds'][kind]
-    if metric == 'accuracy':
-      return raw['correct'], [len(p) for p in raw['predicted']]
-    return raw[metric], None
-  return title, program, ('scores', kind, metric), per_path, True
+def column_title(evaluator, column, split):
+  """A column's title in the tables: the evaluator's own, with the evaluator's name
+  for a variant (interpolate_small) and the split where it is not test."""
+  title = column.title + (f' [{evaluator.name}]' if evaluator.variant_of else '')
+  return title + ('' if split == 'test' else f' ({split})')
 
 
-def _lines_column(interp, metric):
-  key = {'mean_distance': 'distance', 'smoothness': 'smoothness'}[metric]
-  title = f'lines {"Mean Distance" if key == "distance" else "Smoothness"} {interp}'
-  per_path = lambda result: ([np.nan if v is None else v for v in result['paths'][interp][key]],
-                             None)
-  return title, 'lines', (interp, metric), per_path, False
+def table_columns():
+  """[(title, evaluator, split, column)] of the per-run tables, from every registered
+  evaluator's declared columns (those with a figure column first), test then the
+  other splits."""
+  ordered = sorted(evaluators.registry().values(),
+                   key=lambda e: (e.figure_column is None, e.variant_of is not None, e.name))
+  return [(column_title(e, c, split), e, split, c)
+          for split in SPLITS for e in ordered if e.rows is None for c in e.columns]
 
 
-COLUMNS = [
-    _interp_column('slerp_semantic', 'accuracy'),
-    _interp_column('slerp_semantic', 'visits'),
-    _interp_column('slerp_semantic', 'monotone'),
-    _interp_column('lerp_semantic', 'accuracy'),
-    _interp_column('slerp_direct', 'accuracy'),
-    _interp_column('slerp_direct', 'visits'),
-    _interp_column('lerp_direct', 'accuracy'),
-    _interp_column('slerp_semantic', 'accuracy', 'validation'),
-    _interp_column('slerp_semantic', 'visits', 'validation'),
-    ('linear probe', 'representation', ('linear_probe_accuracy',), None, True),
-    ('retrieval mAP', 'representation', ('retrieval_map',), None, True),
-    ('k-means acc.', 'representation', ('kmeans_accuracy',), None, True),
-    ('FID prior (classifier features)', 'generation', ('prior', 'fid'), None, False),
-    ('FID interp. (classifier features)', 'generation', ('interpolants', 'fid'), None, False),
-    ('precision prior (classifier features)', 'generation', ('prior', 'precision'), None, True),
-    ('recall prior (classifier features)', 'generation', ('prior', 'recall'), None, True),
-    _lines_column('lerp', 'mean_distance'),
-    _lines_column('lerp', 'smoothness'),
-    _lines_column('slerp', 'mean_distance'),
-    _lines_column('slerp', 'smoothness'),
-]
-
-
-def _viewpoint_column(title, metric, weighted, higher=True):
-  """A column of the viewpoint table: per-path values of one operator or reference."""
-  def per_path(per_op):
-    if metric not in per_op:
-      return None
-    return per_op[metric], ([len(p) for p in per_op['predicted']] if weighted else None)
-  return title, per_path, higher
-
-
-VIEWPOINT_COLUMNS = [
-    _viewpoint_column('angle acc.', 'correct', True),
-    _viewpoint_column('identity kept', 'kept_images', True),
-    _viewpoint_column('angle and identity', 'both', True),
-    _viewpoint_column('visits', 'visits', False),
-    _viewpoint_column('endpoint L1', 'endpoint_l1', False, higher=False),
-    _viewpoint_column('endpoint SSIM', 'endpoint_ssim', False),
-    _viewpoint_column('endpoint angle', 'endpoint_angle', False),
-    _viewpoint_column('endpoint identity', 'endpoint_kept', False),
-]
-VIEWPOINT_FIGURE_COLUMN = 'angle and identity'
+def evaluator_and_split(stem, result):
+  """(evaluator name, split) of a result file: from the record, or for older records
+  from the file name (NAME.json: test, NAME_SPLIT.json)."""
+  split = result.get('split') or next(
+      (s for s in SPLITS[1:] if stem.endswith(f'_{s}')), 'test')
+  name = result.get('evaluator') or (stem[:-len(split) - 1] if split != 'test' else stem)
+  return name, split
 
 
 def collect(runs):
-  """{run dir (relative): {program: result}} of every eval JSON under runs; a file
-  that does not parse is skipped with a warning naming it."""
+  """{run dir (relative): {(evaluator, split): result}} of every eval JSON under runs;
+  a file that does not parse is skipped with a warning naming it."""
   table = {}
   for path in sorted(glob.glob(os.path.join(runs, '**', 'eval', '*.json'), recursive=True)):
     try:
@@ -119,8 +82,11 @@ def collect(runs):
       print(f'warning: skipping {path}: not a readable result JSON ({e}); rerun the evaluation '
             'program that wrote it', file=sys.stderr)
       continue
+    if not isinstance(result, dict):
+      continue
     run = os.path.relpath(os.path.dirname(os.path.dirname(path)), runs)
-    table.setdefault(run, {})[os.path.splitext(os.path.basename(path))[0]] = result
+    stem = os.path.splitext(os.path.basename(path))[0]
+    table.setdefault(run, {})[evaluator_and_split(stem, result)] = result
   return table
 
 
@@ -137,14 +103,6 @@ def display_name(fields):
   return name
 
 
-def _get(result, keys):
-  for k in keys:
-    if not isinstance(result, dict) or k not in result:
-      return None
-    result = result[k]
-  return result
-
-
 def group(table):
   """{group: {'runs': [...], 'fields': ..., 'columns': {title: (mean, low, high, seeds)}}}."""
   groups = {}
@@ -158,21 +116,28 @@ def group(table):
            'uses_labels': fields.get('uses_labels'),
            'seeds': sorted({r.get('seed') for _, rs in members for r in rs.values()}, key=str),
            'columns': {}}
-    for title, program, keys, per_path, _ in COLUMNS:
-      results = [rs[program] for _, rs in members if _get(rs.get(program), keys) is not None]
-      if not results:
-        continue
-      row['columns'][title] = _interval(results, keys, per_path) + (len(results),)
+    for title, evaluator, split, column in table_columns():
+      results = [rs[evaluator.name, split] for _, rs in members
+                 if lookup(rs.get((evaluator.name, split), {}).get('scores'), column.key)
+                 is not None]
+      if results:
+        row['columns'][title] = _interval(
+            [r['scores'] for r in results], [r.get('paths') for r in results], column) + (
+                len(results),)
     out[name] = row
   return out
 
 
-def _interval(results, keys, per_path):
-  if per_path is not None and all('paths' in r for r in results):
-    rows = [per_path(r) for r in results]
-    if len({len(v) for v, _ in rows}) == 1:
+def _interval(scores, raws, column):
+  """(mean, low, high) of a column over runs: the two-level bootstrap over seeds x
+  paths where the column has per-path values, Student-t over seeds otherwise; no
+  interval (low = high = mean) where the column declares none."""
+  if column.per_path is not None and all(r is not None for r in raws):
+    rows = [column.per_path(r) for r in raws]
+    if all(r is not None for r in rows) and len({len(v) for v, _ in rows}) == 1:
       return intervals.bootstrap([v for v, _ in rows], rows[0][1])
-  return intervals.over_seeds([_get(r, keys) for r in results])
+  mean, low, high = intervals.over_seeds([lookup(s, column.key) for s in scores])
+  return (mean, low, high) if column.interval else (mean, mean, mean)
 
 
 def _cell(value):
@@ -213,7 +178,7 @@ def markdown(groups):
     text += _table(f'### {dataset}', ['run', 'method', 'labels', 'seeds'],
                    {k: ([k, g['name'], labels(g), str(len(g['runs']))], g['columns'])
                     for k, g in rows.items()},
-                   [(c[0], c[-1]) for c in COLUMNS])
+                   [(title, column.higher) for title, _, _, column in table_columns()])
   text.append('Mean ± half the width of the 95 % interval: a two-level bootstrap over seeds '
               'and paths for path metrics, Student-t over seeds otherwise (docs/evaluation.md). '
               'Bold: the interval separates from every other row.')
@@ -255,72 +220,84 @@ def sweep_plots(groups, runs):
   return written
 
 
-def viewpoint_rows(table):
-  """{(dataset, group, operator or reference): {'name', 'seeds', 'columns': {title:
-  (mean, low, high, seeds)}}} of the runs with eval.viewpoint results: the interval a
-  two-level bootstrap over seeds x paths (every run of a group edits the same paths)."""
-  groups = {}
-  for run, results in table.items():
-    if 'viewpoint' in results:
-      groups.setdefault(group_name(run), []).append(results['viewpoint'])
+def item_rows(table):
+  """{(evaluator, dataset, group, item): {'name', 'seeds', 'columns': {title: (mean,
+  low, high, seeds)}}} of the evaluators whose table has a row per item of a run (the
+  editing operators and references): the interval a two-level bootstrap over seeds x
+  paths (every run of a group is scored on the same paths)."""
   out = {}
-  for name, members in sorted(groups.items()):
-    fields = members[0]
-    for op in [*fields['paths']['operators'], 'oracle', 'no_edit']:
-      per_op = [m['paths']['operators'][op] if op in m['paths']['operators'] else m['paths'][op]
-                for m in members]
-      row = {'name': display_name(fields), 'seeds': len(members), 'columns': {}}
-      for title, per_path, _ in VIEWPOINT_COLUMNS:
-        values = [per_path(p) for p in per_op]
-        if any(v is None for v in values) or len({len(v) for v, _ in values}) != 1:
+  for evaluator in evaluators.registry().values():
+    if evaluator.rows is None:
+      continue
+    groups = {}
+    for run, results in table.items():
+      if (evaluator.name, 'test') in results and results[evaluator.name, 'test'].get('scores'):
+        groups.setdefault(group_name(run), []).append(results[evaluator.name, 'test'])
+    for name, members in sorted(groups.items()):
+      per_member = [evaluator.rows(m) for m in members]
+      for item in per_member[0]:
+        if not all(item in rows for rows in per_member):
           continue
-        row['columns'][title] = intervals.bootstrap([v for v, _ in values], values[0][1]) + (
-            len(members),)
-      out[(fields['dataset'], name, op.replace('_', '-'))] = row
+        row = {'name': display_name(members[0]), 'seeds': len(members), 'columns': {}}
+        for column in evaluator.columns:
+          values = [column.per_path(rows[item][1]) for rows in per_member]
+          if any(v is None for v in values) or len({len(v) for v, _ in values}) != 1:
+            continue
+          row['columns'][column.title] = intervals.bootstrap(
+              [v for v, _ in values], values[0][1]) + (len(members),)
+        out[(evaluator.name, members[0]['dataset'], name, item.replace('_', '-'))] = row
   return out
 
 
-def viewpoint_markdown(rows):
-  """One table per dataset: a row per run group x operator (and the oracle and no-edit
-  references); bold only where the interval separates from every other row."""
+def item_markdown(rows):
+  """One table per evaluator and dataset: a row per run group x item; bold only where
+  the interval separates from every other row."""
   text = []
-  for dataset in sorted({d for d, _, _ in rows}):
-    in_table = {key: row for key, row in rows.items() if key[0] == dataset}
-    text += _table(f'### {dataset}: viewpoint editing', ['run', 'method', 'operator', 'seeds'],
-                   {k: ([k[1], r['name'], k[2], str(r['seeds'])], r['columns'])
+  for name, dataset in sorted({key[:2] for key in rows}):
+    evaluator = evaluators.get(name)
+    in_table = {key: row for key, row in rows.items() if key[:2] == (name, dataset)}
+    text += _table(f'### {dataset}: {evaluator.title or name}',
+                   ['run', 'method', 'item', 'seeds'],
+                   {k: ([k[2], r['name'], k[3], str(r['seeds'])], r['columns'])
                     for k, r in in_table.items()},
-                   [(t, higher) for t, _, higher in VIEWPOINT_COLUMNS])
+                   [(c.title, c.higher) for c in evaluator.columns])
   return '\n'.join(text) + '\n' if text else ''
 
 
 def main(argv):
   del argv
+  if not os.path.isdir(FLAGS.runs):
+    raise JsemrepError(f'{FLAGS.runs} is not a directory of runs')
   table = collect(FLAGS.runs)
   if not table:
-    raise FileNotFoundError(f'{FLAGS.runs}: no eval/*.json below; run the eval programs first')
+    raise JsemrepError(f'{FLAGS.runs}: no eval/*.json below; run the eval programs first')
   groups = group(table)
-  editing = viewpoint_rows(table)
-  text = markdown(groups) + ('\n' + viewpoint_markdown(editing) if editing else '')
+  items = item_rows(table)
+  text = markdown(groups) + ('\n' + item_markdown(items) if items else '')
   with open(os.path.join(FLAGS.runs, 'results.md'), 'w', encoding='utf-8') as f:
     f.write(text)
   with open(os.path.join(FLAGS.runs, 'results.json'), 'w', encoding='utf-8') as f:
-    json.dump({**groups, 'viewpoint': {' '.join(k): v for k, v in editing.items()}}, f, indent=1)
-  bars = {(group_label, op): row['columns'][VIEWPOINT_FIGURE_COLUMN][:3]
-          for (_, group_label, op), row in editing.items()
-          if VIEWPOINT_FIGURE_COLUMN in row['columns']}
-  if bars:
-    plots.grouped_bars(bars, os.path.join(FLAGS.runs, 'results_viewpoint.png'),
-                       f'viewpoint editing, {VIEWPOINT_FIGURE_COLUMN}: mean and 95 % interval')
-  title = COLUMNS[0][0]
-  bars = {(g['dataset'], g['name']): g['columns'][title][:3]
-          for g in groups.values() if title in g['columns']}
-  if bars:
-    plots.grouped_bars(bars, os.path.join(FLAGS.runs, 'results.png'),
-                       f'{title}: mean and 95 % interval')
+    json.dump({**groups, **{f'items {" ".join(k)}': v for k, v in items.items()}}, f, indent=1)
+  for evaluator in evaluators.registry().values():
+    title = evaluator.figure_column
+    if title is None:
+      continue
+    if evaluator.rows is None:
+      bars = {(g['dataset'], g['name']): g['columns'][title][:3]
+              for g in groups.values() if title in g['columns']}
+      path = os.path.join(FLAGS.runs, 'results.png' if evaluator.name == 'interpolate'
+                          else f'results_{evaluator.name}.png')
+    else:
+      bars = {(group_label, item): row['columns'][title][:3]
+              for (name, _, group_label, item), row in items.items()
+              if name == evaluator.name and title in row['columns']}
+      path = os.path.join(FLAGS.runs, f'results_{evaluator.name}.png')
+    if bars:
+      plots.grouped_bars(bars, path, f'{title}: mean and 95 % interval')
   for path in sweep_plots(groups, FLAGS.runs):
     print(f'wrote {path}')
   print(text)
 
 
 if __name__ == '__main__':
-  app.run(main)
+  common.run_program(main)

@@ -22,11 +22,12 @@ def _radius_and_direction(z):
 
 
 def prototype_path(z: Array, source: Array, target: Array, prototypes: Array,
-                   t: Array) -> Array:
+                   t: Array, circular: bool = False) -> Array:
   """The paper's semantic slerp, from z through the prototypes of the classes
   between source and target, ending on the target's prototype (at |z|)."""
   radius, _ = _radius_and_direction(z)
-  return sphere.semantic_path(z, radius * prototypes[target], source, target, prototypes, t)
+  return sphere.semantic_path(z, radius * prototypes[target], source, target, prototypes, t,
+                              circular=circular)
 
 
 def plane_rotation(u: Array, a: Array, b: Array, fraction: Array) -> Array:
@@ -41,30 +42,35 @@ def plane_rotation(u: Array, a: Array, b: Array, fraction: Array) -> Array:
   return rest + (x * c - y * s) * e1 + (x * s + y * c) * e2
 
 
-def transport(z: Array, source: Array, target: Array, prototypes: Array, t: Array) -> Array:
+def transport(z: Array, source: Array, target: Array, prototypes: Array, t: Array,
+              circular: bool = False) -> Array:
   """Rotates z's direction class by class: for each step c -> c±1 between source and
   target, the rotation in the plane of prototypes c and c±1 that takes one to the
   other, keeping everything orthogonal to that plane (what the code holds besides its
   class). At t the first floor(t n) of the n steps are applied whole and the next one
-  in part."""
+  in part. circular: the classes form a ring and the steps go the shorter way round."""
   radius, u = _radius_and_direction(z)
-  steps = jnp.abs(target - source)
-  sign = jnp.sign(target - source)
-  position = t * steps
   k_classes = prototypes.shape[0]
+  delta = sphere.class_step(source, target, circular, k_classes)
+  steps, sign = jnp.abs(delta), jnp.sign(delta)
+  position = t * steps
+  wrap = (lambda c: jnp.mod(c, k_classes)) if circular else (
+      lambda c: jnp.clip(c, 0, k_classes - 1))
 
   def step(k, u):
-    a = prototypes[jnp.clip(source + sign * k, 0, k_classes - 1)]
-    b = prototypes[jnp.clip(source + sign * (k + 1), 0, k_classes - 1)]
+    a = prototypes[wrap(source + sign * k)]
+    b = prototypes[wrap(source + sign * (k + 1))]
     fraction = jnp.clip(position - k, 0.0, 1.0)
     return plane_rotation(u, a, b, fraction)
   u = jax.lax.fori_loop(0, k_classes - 1, lambda k, u: jnp.where(k < steps, step(k, u), u), u)
   return radius * sphere.normalize(u)
 
 
-def arithmetic(z: Array, source: Array, target: Array, prototypes: Array, t: Array) -> Array:
+def arithmetic(z: Array, source: Array, target: Array, prototypes: Array, t: Array,
+               circular: bool = False) -> Array:
   """Vector arithmetic on directions: z/|z| + t (p_target - p_source), renormalised,
-  at z's radius."""
+  at z's radius (no path through other classes, so `circular` changes nothing)."""
+  del circular
   radius, u = _radius_and_direction(z)
   return radius * sphere.normalize(u + t * (prototypes[target] - prototypes[source]))
 
@@ -94,14 +100,17 @@ def guided(z: Array, target: Array, weights: Array, bias: Array, steps: int = 30
   return radius * jax.lax.fori_loop(0, steps, body, u)
 
 
-def guided_path(z: Array, source: Array, target: Array, prototypes: Array, t: Array, *,
-                weights: Array, bias: Array, steps: int = 30, step_size: float = 0.1) -> Array:
+def guided_path(z: Array, source: Array, target: Array, prototypes: Array, t: Array,
+                circular: bool = False, *, weights: Array, bias: Array, steps: int = 30,
+                step_size: float = 0.1) -> Array:
   """`guided` as a path: at t, guided steps toward the class round(source + t (target -
-  source)), so t = 1 aims at the target and the classes in between come in order.
-  prototypes is unused (the classifier defines the classes); it keeps the common
-  signature."""
-  del prototypes
-  at_t = jnp.round(source + t * (target - source)).astype(jnp.int32)
+  source)) (the shorter way round for circular classes), so t = 1 aims at the target
+  and the classes in between come in order. prototypes is unused (the classifier
+  defines the classes); it keeps the common signature."""
+  k_classes = prototypes.shape[0]
+  delta = sphere.class_step(source, target, circular, k_classes)
+  at_t = jnp.round(source + t * delta).astype(jnp.int32)
+  at_t = jnp.mod(at_t, k_classes) if circular else at_t
   return guided(z, at_t, weights, bias, steps, step_size)
 
 
@@ -110,7 +119,8 @@ OPERATORS = {'prototype_path': prototype_path, 'transport': transport, 'arithmet
 
 def operators(weights: Array, bias: Array, steps: int = 30,
               step_size: float = 0.1) -> dict:
-  """Every operator with the common signature op(z, source, target, prototypes, t):
+  """Every operator with the common signature op(z, source, target, prototypes, t,
+  circular=False):
   OPERATORS plus `guided` bound to a latent linear classifier (weights (K, d), bias
   (K,), fitted on unit train codes)."""
   bound = functools.partial(guided_path, weights=jnp.asarray(weights, jnp.float32),
@@ -118,7 +128,9 @@ def operators(weights: Array, bias: Array, steps: int = 30,
   return {**OPERATORS, 'guided': bound}
 
 
-def edit_paths(op, z: Array, source: Array, target: Array, prototypes: Array, ts: Array) -> Array:
+def edit_paths(op, z: Array, source: Array, target: Array, prototypes: Array, ts: Array,
+               circular: bool = False) -> Array:
   """(P, S, d) codes of P edits (z (P, d), source and target (P,)) at the S positions ts."""
+  op = functools.partial(op, circular=circular)
   along = jax.vmap(op, in_axes=(None, None, None, None, 0))
   return jax.vmap(along, in_axes=(0, 0, 0, None, None))(z, source, target, prototypes, ts)

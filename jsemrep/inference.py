@@ -3,12 +3,10 @@
 import functools
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from jsemrep import images as images_lib
 from jsemrep import models
-from jsemrep import sphere
 
 
 @functools.partial(jax.jit, static_argnums=0)
@@ -22,11 +20,25 @@ def _decode(model, params, z):
   return model.apply({'params': params}, z, method=models.VAE.decode)
 
 
+SMALLEST_CHUNK = 16
+
+
+def chunk_size(n, chunk):
+  """The rows per call for n rows: `chunk`, or for fewer rows the next power of two
+  (at least SMALLEST_CHUNK), so a small array is not padded to a large chunk and a
+  jitted fn compiles for a handful of sizes only."""
+  if n >= chunk:
+    return chunk
+  return min(chunk, max(SMALLEST_CHUNK, 1 << max(n - 1, 0).bit_length()))
+
+
 def map_in_chunks(fn, array, chunk=1000):
-  """fn over `array` in chunks of exactly `chunk` rows (the last one padded), so a
-  jitted fn compiles once whatever the length; every chunk is dispatched before
-  any result is fetched (one host sync). fn may return a pytree of arrays."""
+  """fn over `array` in chunks of exactly `chunk_size(len(array), chunk)` rows (the
+  last one padded), so a jitted fn compiles for a few shapes whatever the length;
+  every chunk is dispatched before any result is fetched (one host sync). fn may
+  return a pytree of arrays."""
   n = len(array)
+  chunk = chunk_size(n, chunk)
   pad = -n % chunk if n else chunk
   padded = np.concatenate([array, np.zeros((pad, *array.shape[1:]), array.dtype)])
   outs = [fn(padded[i:i + chunk]) for i in range(0, len(padded), chunk)]
@@ -51,9 +63,3 @@ def decode(model, params, z, chunk=1000):
 def to_images(decoded, reconstruction):
   """Decoder outputs (numpy) as images in [0, 1] (see images.decoded_to_images)."""
   return np.asarray(images_lib.decoded_to_images(decoded, reconstruction))
-
-
-def class_prototypes(model, params, images, labels, num_classes):
-  """(num_classes, d) normalised mean code direction of each class of uint8 images."""
-  z = jnp.asarray(encode(model, params, images))
-  return sphere.class_prototypes(z, labels, num_classes)

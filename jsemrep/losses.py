@@ -50,8 +50,7 @@ def kl_divergence(mu: Array, logvar: Array) -> Array:
 def label_distance(a: Array, b: Array, period: Optional[int] = None) -> Array:
   """|a - b| in the semantic order; for circular labels (period = the number of
   classes, e.g. angle bins) the shorter way round, min(|a - b|, period - |a - b|)."""
-  dist = jnp.abs(a - b)
-  return dist if period is None else jnp.minimum(dist, period - dist)
+  return jnp.abs(sphere.class_step(a, b, period is not None, period))
 
 
 def _neighbor_masks(labels, anchor, neighbor, period):

@@ -14,6 +14,7 @@ critic's loss reads the same inputs with the autoencoder held fixed.
 """
 
 from typing import Any, Callable, NamedTuple, Optional
+import zlib
 
 import jax
 import jax.numpy as jnp
@@ -184,12 +185,27 @@ PRESETS = {
 }
 
 TERMS = {}   # name -> (term function, default weight)
+# Each term's random key is the step's loss key folded with a number fixed by the
+# term's name, so adding or dropping a term leaves every other term's draws alone.
+# atn and triplet keep the numbers they had (their places among the sorted terms of
+# the atnl and triplet presets), so those runs draw what they drew before; every
+# other name gets a hash of itself.
+TERM_KEYS = {'atn': 0, 'triplet': 2}
+
+
+def _name_number(name):
+  return zlib.crc32(name.encode()) | (1 << 31)   # above the fixed numbers above
+
+
+def term_key(loss_key, name):
+  """The random key of term `name` in a step whose loss key is `loss_key`."""
+  return jax.random.fold_in(loss_key, TERM_KEYS.get(name, _name_number(name)))
 
 
 def register_term(name, fn, default_weight=0.0):
   """Makes a loss term `fn(outputs, batch, key, config) -> scalar` available as
   `name`. A method uses its preset terms plus every registered term whose weight
-  is set in the config: --config.loss.weights.NAME=W (0 leaves it out)."""
+  is set in the config: --config.loss.weights.NAME=W (W = 0 leaves it out)."""
   if name == 'adv':
     raise ValueError("'adv' is the critic's term; give a method a Critic instead")
   TERMS[name] = (fn, float(default_weight))
@@ -209,14 +225,17 @@ def method(config):
 
 def uses_labels(config):
   """Whether the method's loss reads class labels (tables mark it)."""
-  return bool({'atn', 'triplet'} & set(bind_terms(config)))
+  weights = effective_weights(config)
+  return any(weights.get(name, 0.0) > 0 for name in ('atn', 'triplet'))
 
 
 def bind_terms(config, keep=()):
   """{name: (term function, weight)} of the configured method: its preset terms with
-  config weights over defaults, plus registered terms given a weight in the config;
-  terms of weight 0 are left out unless named in `keep` (a sweep keeps a term that
-  is 0 in some variants and not in others: it is multiplied by 0 there)."""
+  config weights over defaults, plus registered terms given a weight in the config.
+  A preset term of weight 0 stays, multiplied by 0 (computed and logged), so a run
+  at weight 0 is the same computation as a sweep's variant at 0, bit for bit; an
+  extra term of weight 0 is left out unless named in `keep` (a sweep keeps a term
+  that is 0 in some variants and not in others)."""
   preset = method(config)
   table = {name: TERMS[name] for name in preset.terms if name != 'adv'}
   if preset.critic is not None:
@@ -231,7 +250,7 @@ def bind_terms(config, keep=()):
   for name, (fn, default) in table.items():
     weight = config.loss.weights.get(name)
     weight = float(default if weight is None else weight)
-    if weight != 0.0 or name in keep:
+    if weight != 0.0 or name in keep or name in preset.terms:
       bound[name] = (fn, weight)
   return bound
 
@@ -242,8 +261,9 @@ def effective_weights(config):
 
 
 class BoundMethod(NamedTuple):
-  """A method bound to a config once, outside the traced step."""
-  terms: dict                 # {name: (term function, weight)}
+  """A method bound to a config once, outside the traced step (the weights are knobs:
+  train.knobs, read by the step from its values)."""
+  terms: dict                 # {name: term function}
   critic: Optional[Critic]
   critic_net: Optional[Any]   # the critic's flax module
   txs: dict                   # {player: optax transformation}
@@ -255,8 +275,8 @@ def build(config, keep=()):
   (`keep`: terms kept at weight 0, see bind_terms)."""
   preset = method(config)
   critic_net = preset.critic.network(config) if preset.critic is not None else None
-  return BoundMethod(bind_terms(config, keep), preset.critic, critic_net, optimizers(config),
-                     preset.stochastic)
+  terms = {name: fn for name, (fn, _) in bind_terms(config, keep).items()}
+  return BoundMethod(terms, preset.critic, critic_net, optimizers(config), preset.stochastic)
 
 
 def optimizers(config):

@@ -1,6 +1,8 @@
-"""A trained run for notebook work: `run = jsemrep.load_run(workdir)`."""
+"""A restored training run: the one type that notebooks, the evaluators and evaluation
+while training share (`run = jsemrep.load_run(workdir)`)."""
 
 import dataclasses
+import functools
 from typing import Any, Optional
 
 import jax.numpy as jnp
@@ -10,22 +12,56 @@ from jsemrep import checkpoint
 from jsemrep import inference
 from jsemrep import models
 from jsemrep import sphere
+from jsemrep.errors import JsemrepError
+
+
+class NoClassifierError(JsemrepError):
+  """The run may not train an evaluation classifier and none is cached."""
+
+
+@functools.lru_cache(maxsize=16)
+def _split(name, split, data_dir, manual_dir):
+  from jsemrep import data  # pylint: disable=import-outside-toplevel
+  return data.load(name, split, data_dir, manual_dir)
 
 
 @dataclasses.dataclass(frozen=True)
 class Run:
-  """A restored training run: its stored config, the Flax model and its parameters.
+  """A run's stored config, the Flax model and its parameters.
 
   Attributes:
     config: the config stored with the checkpoint (an ml_collections.ConfigDict).
     model: the VAE (a flax.linen module, used through `apply`).
     params: the VAE's parameters, a plain pytree.
     step: the checkpoint's training step.
+    train_classifiers: whether `classifier` may train an evaluation classifier that
+      is not cached yet (False while training: it raises NoClassifierError instead).
   """
   config: Any
   model: Any
   params: Any
   step: int
+  train_classifiers: bool = True
+  _cache: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
+
+  @classmethod
+  def of(cls, config, params, step, **kwargs) -> 'Run':
+    """A Run of parameters in hand (evaluation while training)."""
+    return cls(config, models.vae_from_config(config), params, int(step), **kwargs)
+
+  @property
+  def num_classes(self) -> int:
+    return int(self.config.data.num_classes)
+
+  @property
+  def circular(self) -> bool:
+    """Whether the classes form a ring (angle bins): paths and edits go the short way."""
+    return bool(self.config.data.get('circular', False))
+
+  def split(self, name: str) -> dict:
+    """A split of the run's dataset as numpy arrays (cached in the process)."""
+    data = self.config.data
+    return _split(data.name, name, data.data_dir or None, data.manual_dir or None)
 
   def encode(self, images: np.ndarray) -> np.ndarray:
     """Latent means of uint8 images.
@@ -41,6 +77,12 @@ class Run:
       raise TypeError(f'encode takes uint8 images of shape (N, {", ".join(map(str, expected))}); '
                       f'got {images.dtype} of shape {images.shape}')
     return inference.encode(self.model, self.params, images)
+
+  def codes(self, split: str) -> np.ndarray:
+    """The latent means of every image of a split (cached on the run)."""
+    if ('codes', split) not in self._cache:
+      self._cache[('codes', split)] = self.encode(self.split(split)['image'])
+    return self._cache[('codes', split)]
 
   def decode(self, codes: np.ndarray, chunk: int = 1000) -> np.ndarray:
     """Images in [0, 1] of codes of any leading shape.
@@ -60,10 +102,35 @@ class Run:
 
   def prototypes(self, split: str = 'train') -> jnp.ndarray:
     """(num_classes, latent_dim) unit mean code direction of each class of a split."""
-    from jsemrep import data  # pylint: disable=import-outside-toplevel
-    examples = data.load_split(self.config, split)
-    return sphere.class_prototypes(jnp.asarray(self.encode(examples['image'])),
-                                   examples['label'], self.config.data.num_classes)
+    if ('prototypes', split) not in self._cache:
+      self._cache[('prototypes', split)] = sphere.class_prototypes(
+          jnp.asarray(self.codes(split)), self.split(split)['label'], self.num_classes)
+    return self._cache[('prototypes', split)]
+
+  def classifier(self, field: str = 'label'):
+    """(classify, info) of the evaluation classifier of `field` on the run's dataset:
+    classify(images in [0, 1] or uint8) -> (labels, features). Trained on first use
+    (and cached beside the datasets) unless train_classifiers is False."""
+    from jsemrep import classifier as classifier_lib  # pylint: disable=import-outside-toplevel
+    if ('classifier', field) not in self._cache:
+      data = self.config.data
+      if self.train_classifiers:
+        model, params, info = classifier_lib.load_or_train(
+            data.name, data.data_dir or None, data.manual_dir or None, field=field)
+      else:
+        cached = classifier_lib.load_cached(data.name, data.data_dir or None, field)
+        if cached is None:
+          raise NoClassifierError(
+              f'no cached classifier of {field} on {data.name}; train it with python -m '
+              f'eval.classifier --dataset={data.name} --field={field}')
+        model, params, info = cached
+      self._cache[('classifier', field)] = (
+          functools.partial(classifier_lib.predict, model, params), info)
+    return self._cache[('classifier', field)]
+
+  def classify(self, images: np.ndarray, field: str = 'label') -> np.ndarray:
+    """The evaluation classifier's labels of images (uint8 or in [0, 1])."""
+    return np.asarray(self.classifier(field)[0](images)[0])
 
 
 def load_run(workdir: str, step: Optional[int] = None) -> Run:
@@ -76,4 +143,4 @@ def load_run(workdir: str, step: Optional[int] = None) -> Run:
     A `Run`. Raises jsemrep.errors.CheckpointError if there is no usable checkpoint.
   """
   config, state = checkpoint.restore_trained(workdir, step)
-  return Run(config, models.vae_from_config(config), state.params['vae'], int(state.step))
+  return Run.of(config, state.params['vae'], int(state.step))

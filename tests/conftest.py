@@ -1,16 +1,35 @@
 """Shared fixtures. Four CPU devices are simulated for the data-parallel tests;
-the flag must be set before JAX is imported."""
+the flag must be set before JAX is imported.
+
+The suite is compile-bound (hundreds of tiny programs, each compiled once), so:
+compiled programs go to a persistent compilation cache shared by the session, its
+xdist workers and the programs the tests start (set through the environment), and
+XLA's LLVM backend runs without its optimisation passes (`TEST_XLA_FLAGS`: the same
+operations and results, compiled faster and run slower; never used outside tests).
+"""
 
 import gzip
 import os
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TEST_XLA_FLAGS = '--xla_backend_optimization_level=0'
 os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '') +
-                           ' --xla_force_host_platform_device_count=4').strip()
+                           f' --xla_force_host_platform_device_count=4 {TEST_XLA_FLAGS}').strip()
+os.environ.setdefault('JAX_COMPILATION_CACHE_DIR', os.path.join(ROOT, '.pytest_cache', 'jax'))
+os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS', '0')
+os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES', '0')
 
 import numpy as np  # pylint: disable=wrong-import-position
 import pytest  # pylint: disable=wrong-import-position
 
 from train.configs import default  # pylint: disable=wrong-import-position
+
+
+def program_env(devices=1, **extra):
+  """The environment of a program a test starts: `devices` simulated CPU devices, the
+  test XLA flags, the repository on the path."""
+  return dict(os.environ, PYTHONPATH=ROOT, **extra, XLA_FLAGS=(
+      f'--xla_force_host_platform_device_count={devices} {TEST_XLA_FLAGS}'))
 
 
 def digit_like_images(labels, size=28, seed=0):
@@ -65,3 +84,43 @@ def tiny_config(data_dir, manual_dir, **overrides):
 @pytest.fixture
 def make_config(data_dir, mnist5k_dir):
   return lambda **overrides: tiny_config(data_dir, mnist5k_dir, **overrides)
+
+
+@pytest.fixture(scope='session')
+def tiny_run(tmp_path_factory, data_dir, mnist5k_dir):
+  """A tiny atnl run on the 200-digit fixture, trained once per session (4 steps);
+  copy it (shutil.copytree) before writing into it."""
+  from train import train  # pylint: disable=import-outside-toplevel
+  workdir = tmp_path_factory.mktemp('tiny_run') / 'run'
+  train.train_and_evaluate(tiny_config(data_dir, mnist5k_dir), workdir)
+  return workdir
+
+
+@pytest.fixture(scope='session')
+def tiny_rotated_run(tmp_path_factory, data_dir, mnist5k_dir):
+  """A tiny atnl run on rotated_mnist5k built from the 200-digit fixture (every
+  identity at 7 angles), trained once per session."""
+  from train import train  # pylint: disable=import-outside-toplevel
+  workdir = tmp_path_factory.mktemp('tiny_rotated') / 'run'
+  train.train_and_evaluate(tiny_config(data_dir, mnist5k_dir, **{'data.name': 'rotated_mnist5k'}),
+                           workdir)
+  return workdir
+
+
+def _cache_classifier(data_dir, manual_dir, dataset, field):
+  from jsemrep import classifier  # pylint: disable=import-outside-toplevel
+  classifier.load_or_train(dataset, str(data_dir), str(manual_dir), epochs=1, field=field)
+
+
+@pytest.fixture(scope='session')
+def mnist5k_classifier(data_dir, mnist5k_dir):
+  """The fixture's evaluation classifier, cached beside the session's datasets where
+  every run on them finds it; one epoch: the tests are about mechanics, not accuracy."""
+  _cache_classifier(data_dir, mnist5k_dir, 'mnist5k', 'label')
+
+
+@pytest.fixture(scope='session')
+def rotated_classifiers(data_dir, mnist5k_dir):
+  """rotated_mnist5k's angle and digit classifiers, cached likewise."""
+  for field in ('label', 'digit'):
+    _cache_classifier(data_dir, mnist5k_dir, 'rotated_mnist5k', field)

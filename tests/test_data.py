@@ -85,8 +85,15 @@ def test_mnist5k_splits_are_stratified_disjoint_and_deterministic(mnist5k_dir, d
   assert not keys['train'] & keys['test']
   rebuilt = data.load('mnist5k', 'validation', tmp_path / 'again', mnist5k_dir)
   np.testing.assert_array_equal(rebuilt['image'], splits['validation']['image'])
-  again = base.stratified_split(np.repeat(np.arange(10), 20), 0.2)
-  np.testing.assert_array_equal(again[1], base.stratified_split(np.repeat(np.arange(10), 20), 0.2)[1])
+
+
+def test_stratified_split_holds_out_a_rounded_share_of_each_class():
+  labels = np.array([0] * 5 + [1] * 3 + [2] * 7)
+  rest, held = base.stratified_split(labels, 0.4, seed=0)
+  assert sorted(np.concatenate([rest, held])) == list(range(15))
+  np.testing.assert_array_equal(np.bincount(labels[held]), [2, 1, 3])   # round(0.4 n) per class
+  # The draw that made every dataset's splits: changing it would change them.
+  np.testing.assert_array_equal(held, [2, 4, 7, 10, 12, 13])
 
 
 def test_mnist5k_default_source_is_mlxtends_file():

@@ -112,3 +112,22 @@ def test_a_guided_step_turns_the_direction_by_the_step_angle():
   one = edit.guided(z, jnp.array(2), weights, jnp.zeros(3), steps=1, step_size=0.1)
   np.testing.assert_allclose(sphere.angle(z, one), 0.1, rtol=1e-4)
   np.testing.assert_allclose(np.linalg.norm(one), np.linalg.norm(z), rtol=1e-5)
+
+
+@pytest.mark.parametrize('name', ['transport', 'prototype_path'])
+def test_circular_classes_are_edited_the_short_way_round(name):
+  """Eight classes around the whole circle (45 degrees apart): from class 0 to class 7
+  is one step back, not seven forward."""
+  k = 8
+  p = prototypes_on_a_great_circle(k=k, d=4, step=2 * np.pi / k)
+  z = 2.0 * p[0]
+  op = edit.OPERATORS[name]
+  zero, seven = jnp.array(0), jnp.array(7)
+  direction = lambda u: float(np.degrees(np.arctan2(u[1], u[0])))
+  np.testing.assert_allclose(op(z, zero, seven, p, 1.0, circular=True), 2.0 * p[7], atol=1e-5)
+  assert direction(op(z, zero, seven, p, 0.5, circular=True)) == pytest.approx(-22.5, abs=1e-3)
+  assert direction(op(z, zero, seven, p, 0.5)) == pytest.approx(157.5, abs=1e-3)   # a line: 7 forward
+  paths = edit.edit_paths(op, jnp.stack([z, z]), jnp.array([0, 0]), jnp.array([7, 2]), p,
+                          jnp.linspace(0, 1, 3), circular=True)
+  np.testing.assert_allclose(paths[1, 1], 2.0 * p[1], atol=1e-5)   # 0 -> 2 forward, via 1
+  assert direction(paths[0, 1]) == pytest.approx(-22.5, abs=1e-3)

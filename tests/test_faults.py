@@ -14,13 +14,13 @@ import numpy as np
 import orbax.checkpoint as ocp
 import pytest
 
-from eval import common
 from eval import report
 from jsemrep import checkpoint
 from jsemrep import data
+from jsemrep import runs
 from jsemrep.data.idx import write_idx
 from jsemrep.errors import CheckpointError, ConfigError, DataError, DivergedError, WorkdirBusyError
-from tests.conftest import digit_like_images
+from tests.conftest import digit_like_images, program_env
 from train import guards
 from train import train
 from train import writer as writer_lib
@@ -82,7 +82,7 @@ def test_sigterm_saves_the_current_step_and_the_resumed_run_is_bit_identical(
 def test_kill_term_on_the_command_line_exits_75_after_saving(make_config, tmp_path):
   config = make_config()
   workdir = tmp_path / 'run'
-  env = dict(os.environ, XLA_FLAGS='', PYTHONPATH=ROOT)
+  env = program_env()
   args = [sys.executable, '-m', 'train.main', '--config=train/configs/demo.py',
           f'--workdir={workdir}', f'--config.data.data_dir={config.data.data_dir}',
           f'--config.data.manual_dir={config.data.manual_dir}', '--config.model.latent_dim=8',
@@ -142,7 +142,7 @@ def test_bad_config_then_a_correct_attempt_trains(make_config, tmp_path):
 
 
 def test_unknown_config_key_on_the_command_line_is_one_line(tmp_path):
-  env = dict(os.environ, XLA_FLAGS='', PYTHONPATH=ROOT)
+  env = program_env()
   result = subprocess.run([sys.executable, '-m', 'train.main', '--config=train/configs/demo.py',
                            f'--workdir={tmp_path / "run"}', '--config.bogus=1'], cwd=ROOT,
                           env=env, capture_output=True, text=True, check=False)
@@ -222,7 +222,7 @@ def test_a_corrupt_latest_checkpoint_falls_back_to_the_previous_one(trained_run,
   _corrupt(workdir / 'checkpoints' / '4', kind)
   with pytest.raises(CheckpointError, match=r'checkpoints/4 is unusable: .*older checkpoints: '
                                             r'steps \[2\] \(--step=N\)'):
-    common.restore(workdir)
+    runs.load_run(workdir)
   resumed = train.train_and_evaluate(make(num_steps=6, checkpoint_every=2), workdir)
   assert 'checkpoints/4 is unusable' in capfd.readouterr().err
   assert (workdir / 'checkpoints.bad' / '4').exists()
@@ -296,7 +296,7 @@ def test_a_prepared_dataset_is_shared_by_every_copy_of_its_source(mnist5k_dir, t
 
 def test_evaluation_of_a_mistyped_workdir_creates_nothing(tmp_path):
   with pytest.raises(CheckpointError, match='no checkpoint; train first'):
-    common.restore(tmp_path / 'typo')
+    runs.load_run(tmp_path / 'typo')
   assert not (tmp_path / 'typo').exists()
 
 
@@ -322,8 +322,8 @@ def test_evaluation_refuses_a_non_finite_checkpoint_in_one_line(make_config, tmp
   with pytest.raises(CheckpointError, match=r'checkpoints/3 is unusable: ValueError: its '
                                             r'parameters or optimiser state are not finite; older '
                                             r'checkpoints: steps \[2\]'):
-    common.restore(tmp_path)
-  assert common.restore(tmp_path, step=2)[3] == 2
+    runs.load_run(tmp_path)
+  assert runs.load_run(tmp_path, step=2).step == 2
 
 
 def test_stop_on_collapse_names_the_spread_it_saw(make_config, tmp_path):

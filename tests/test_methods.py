@@ -45,17 +45,33 @@ def test_unknown_method_lists_the_known_ones(make_config):
     methods.build(make_config(method='gan'))
 
 
-def test_a_weight_of_zero_drops_the_term(make_config):
-  config = make_config(method='atnl', **{'loss.weights.kl': 0.0})
-  assert set(methods.build(config).terms) == {'rec', 'atn'}
+def test_a_weight_of_zero_keeps_a_preset_term_at_0_and_leaves_an_extra_term_out(make_config):
+  config = make_config(method='atnl', **{'loss.weights.kl': 0.0, 'loss.weights.triplet': 0.0})
+  assert set(methods.build(config).terms) == {'rec', 'kl', 'atn'}
+  assert methods.effective_weights(config)['kl'] == 0.0
+  assert methods.uses_labels(config)
+  assert not methods.uses_labels(make_config(method='atnl', **{'loss.weights.atn': 0.0}))
 
 
 def test_the_adversarial_term_and_weight_come_from_the_critic(make_config):
-  bound = methods.build(make_config(method='aae'))
-  assert bound.terms['adv'] == (methods.gan_generator_term, methods.LATENT_GAN.weight)
+  aae = make_config(method='aae')
+  bound = methods.build(aae)
+  assert bound.terms['adv'] is methods.gan_generator_term
+  assert methods.effective_weights(aae)['adv'] == methods.LATENT_GAN.weight
   assert set(bound.txs) == {'vae', 'critic'}
-  acai = methods.build(make_config(method='acai', **{'loss.weights.adv': 0.2}))
-  assert acai.terms['adv'] == (methods.acai_autoencoder_term, 0.2)
+  acai = make_config(method='acai', **{'loss.weights.adv': 0.2})
+  assert methods.build(acai).terms['adv'] is methods.acai_autoencoder_term
+  assert methods.effective_weights(acai)['adv'] == 0.2
+
+
+def test_term_keys_depend_on_the_name_alone():
+  key = jax.random.PRNGKey(3)
+  assert (methods.term_key(key, 'atn') == jax.random.fold_in(key, 0)).all()
+  assert (methods.term_key(key, 'triplet') == jax.random.fold_in(key, 2)).all()
+  toy = methods.term_key(key, 'toy')
+  assert (toy == methods.term_key(key, 'toy')).all()
+  assert not (toy == methods.term_key(key, 'toy2')).all()
+  assert not (toy == methods.term_key(key, 'atn')).all()
 
 
 def test_a_registered_toy_term_trains_through_its_weight_alone(make_config, tmp_path,

@@ -1,3 +1,5 @@
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -14,8 +16,9 @@ def test_both_upsamplings_map_the_same_shapes_with_the_same_weights(shape):
   sizes = {}
   for upsampling in models.UPSAMPLINGS:
     model = models.VAE(image_shape=shape, latent_dim=16, upsampling=upsampling)
-    params = models.init_vae(model, jax.random.PRNGKey(0))
-    out = model.apply({'params': params}, jnp.zeros((3, *shape)), jnp.zeros((3, 16)))
+    params = jax.eval_shape(functools.partial(models.init_vae, model), jax.random.PRNGKey(0))
+    out = jax.eval_shape(model.apply, {'params': params},
+                         jnp.zeros((3, *shape)), jnp.zeros((3, 16)))
     assert out['decoded'].shape == (3, *shape)
     assert out['mu'].shape == out['z'].shape == (3, 16)
     kernels = [x.size for path, x in jax.tree_util.tree_leaves_with_path(params['decoder'])
@@ -106,6 +109,11 @@ def test_map_in_chunks_pads_to_one_shape_and_returns_every_row():
   np.testing.assert_array_equal(out['sum'], x.sum(1))
   assert shapes == [(3, 2)] * 3
   assert inference.map_in_chunks(fn, x[:0], chunk=3)['double'].shape == (0, 2)
+  shapes.clear()
+  long = np.zeros((40, 2), np.float32)
+  for n in (1, 16, 17, 33, 40):
+    assert inference.map_in_chunks(fn, long[:n], chunk=32)['double'].shape == (n, 2)
+  assert shapes == [(16, 2), (16, 2), (32, 2), (32, 2), (32, 2), (32, 2), (32, 2)]
 
 
 def test_bfloat16_computes_in_bf16_with_float32_parameters_and_outputs():
@@ -116,7 +124,7 @@ def test_bfloat16_computes_in_bf16_with_float32_parameters_and_outputs():
   jax.tree.map(np.testing.assert_array_equal, params, models.init_vae(f32, jax.random.PRNGKey(0)))
   x = jax.random.uniform(jax.random.PRNGKey(1), (4, 32, 32, 1))
   noise = jnp.zeros((4, 16))
-  out, reference = (m.apply({'params': params}, x, noise) for m in (bf16, f32))
+  out, reference = (jax.jit(m.apply)({'params': params}, x, noise) for m in (bf16, f32))
   assert out['decoded'].dtype == out['mu'].dtype == jnp.float32
   assert not np.array_equal(out['decoded'], reference['decoded'])    # bf16 did the work
   np.testing.assert_allclose(out['decoded'], reference['decoded'], atol=0.05)

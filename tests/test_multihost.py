@@ -11,6 +11,7 @@ import jax
 import numpy as np
 
 import jsemrep
+from tests.conftest import program_env
 from train import train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -26,8 +27,7 @@ def test_two_processes_train_like_one(make_config, tmp_path):
   config = make_config(num_steps=4)
   workdir = tmp_path / 'two'
   port = free_port()
-  env = dict(os.environ, XLA_FLAGS='--xla_force_host_platform_device_count=2', PYTHONPATH=ROOT,
-             JSEMREP_CPU_TUNING='0')
+  env = program_env(devices=2, JSEMREP_CPU_TUNING='0')
   command = [sys.executable, '-m', 'train.main', '--config=train/configs/default.py',
              f'--workdir={workdir}', '--distributed', f'--coordinator_address=localhost:{port}',
              '--num_processes=2', f'--config.data.data_dir={tmp_path / "data"}',

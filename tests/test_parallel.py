@@ -84,7 +84,7 @@ def test_the_three_data_placements_give_the_same_updates(make_config):
     jax.tree.map(np.testing.assert_array_equal, finals['device'], finals[placement])
 
 
-def test_sharded_placement_holds_a_shard_per_device(make_config):
+def test_sharded_placement_holds_a_shard_per_device():
   arrays = {'image': np.zeros((62, 32, 32, 1), np.uint8), 'label': np.zeros((62,), np.int32)}
   placed = feed_lib.Feed(arrays, 'sharded', parallel.make_mesh(4), 0, 16)(0)
   assert {s.data.shape for s in placed['image'].addressable_shards} == {(16, 32, 32, 1)}

@@ -101,3 +101,16 @@ def test_vmap_sweep_matches_separate_runs_and_keeps_a_zero_weight_term(make_conf
     # sqrt(v), so ulp-level gradient differences reach ~1e-4 relative in 3 steps.
     jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4),
                  _params(alone), _params(states[index]))
+
+
+def test_a_sweep_over_a_weight_that_is_0_somewhere_equals_the_separate_runs(make_config, tmp_path):
+  """atnl_adv alone at adv=0 drops the term; its sweep variant keeps it at weight 0.
+  Each term's key comes from its name, so both draw the same ATN triplets and the
+  runs are bit-identical (keys by sorted position made them differ)."""
+  sweep = make_config(num_steps=3, method='atnl_adv', sweep='loss.weights.adv=0,0.01')
+  states = train.train_and_evaluate(sweep, tmp_path / 'sweep')
+  for index, adv in enumerate((0.0, 0.01)):
+    alone = train.train_and_evaluate(
+        make_config(num_steps=3, method='atnl_adv', **{'loss.weights.adv': adv}),
+        tmp_path / f'alone{index}')
+    jax.tree.map(np.testing.assert_array_equal, _params(alone), _params(states[index]))

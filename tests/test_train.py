@@ -9,9 +9,12 @@ import jax
 import numpy as np
 import pytest
 
+from eval import common
 from jsemrep import checkpoint
 from jsemrep.errors import CheckpointError, ConfigError
+from tests.conftest import program_env
 from train import train
+from train.configs import demo
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -32,6 +35,32 @@ def test_resumed_run_equals_uninterrupted_run(make_config, tmp_path, method):
   records = [json.loads(line) for line in open(tmp_path / 'split' / 'metrics.jsonl')]
   assert [r['step'] for r in records] == [2, 3, 4, 6]
   assert os.listdir(tmp_path / 'split' / 'tensorboard')
+
+
+# Per-leaf sums of |param| after 4 steps of the demo config on the tiny fixture, as
+# trained by the commit before term keys were derived from term names (bd604ab's step):
+# atnl and triplet draw what they drew before.
+BEFORE_TERM_KEYS = {
+    'atnl': [0.05073344, 38.83111, 0.05752014, 51.72177, 0.3948044, 428.5587, 0.1154983,
+             146.5486, 0.063154, 74.09008, 0.01599171, 15.12157, 0.01250039, 12.67171,
+             0.01726022, 52.48174, 0.01471968, 75.44984, 0.04021854, 146.8516, 0.0325873,
+             49.19354, 0.04788147, 50.94898],
+    'triplet': [0.05128734, 38.83123, 0.05762905, 51.71893, 0.3939068, 428.5592, 0.1160562,
+                146.5498, 0.06312571, 74.08653, 0.01599069, 15.12146, 0.01064588, 12.69007,
+                0.01554125, 52.4641, 0.01191452, 75.58479, 0.02997736, 146.6927, 0.02287096,
+                49.19963, 0.0407742, 50.96453]}
+
+
+@pytest.mark.parametrize('method', sorted(BEFORE_TERM_KEYS))
+def test_the_demo_config_trains_the_parameters_it_trained_before(make_config, tmp_path, method):
+  config = demo.get_config()
+  tiny = make_config(num_steps=4, checkpoint_every=4, method=method)
+  for key in ('data', 'model', 'batch_size', 'num_steps', 'log_every', 'checkpoint_every'):
+    config[key] = tiny[key]
+  config.eval_every, config.method = 0, method
+  state = train.train_and_evaluate(config, tmp_path / 'run')
+  sums = [float(np.abs(leaf).sum()) for leaf in jax.tree.leaves(jax.device_get(state.params['vae']))]
+  np.testing.assert_allclose(sums, BEFORE_TERM_KEYS[method], rtol=1e-5)
 
 
 def test_too_large_batch_is_rejected_before_anything_is_written(make_config, tmp_path):
@@ -58,59 +87,43 @@ def train_tiny_cli(config, workdir, env, *extra):
                     *overrides, cwd=ROOT, env=env)
 
 
-def test_cli_trains_then_every_eval_program_restores_without_the_config_file(
-    make_config, tmp_path):
+def test_cli_trains_evaluates_and_reports_without_the_config_file(make_config, mnist5k_classifier,
+                                                                  tmp_path):
+  """The one end-to-end chain of programs (each a subprocess): train.main, then
+  eval.interpolate from another directory with no config file at hand, then
+  eval.report. The other programs are the same code called in process (test_evaluators)."""
   workdir = tmp_path / 'runs' / 'run'
-  env = dict(os.environ, XLA_FLAGS='', PYTHONPATH=ROOT,
-             JSEMREP_CLASSIFIER_DIR=str(tmp_path / 'classifiers'))
+  env = program_env()
   stdout = train_tiny_cli(make_config(), workdir, env)
   assert 'img/s' in stdout and 'ETA' in stdout
   assert checkpoint.latest_step(workdir) == 2
-  # The evaluation programs run from another directory, with no config file at hand.
   stdout = run_module('eval.interpolate', f'--workdir={workdir}', '--paths_per_class_pair=1',
                       cwd=tmp_path, env=env)
-  assert 'slerp_semantic' in stdout
+  record = json.loads((workdir / 'eval' / 'interpolate.json').read_text())
+  assert f'interpolate: slerp semantic acc. {record["scores"]["slerp_semantic"]["accuracy"]:.3f}' \
+      in stdout
   assert (workdir / 'eval' / 'interpolate.png').stat().st_size > 1000
-  report = json.loads((workdir / 'eval' / 'interpolate.json').read_text())
-  assert report['step'] == 2 and report['dataset'] == 'mnist5k'
-  assert set(report['scores']) == {'lerp_direct', 'lerp_semantic', 'slerp_direct', 'slerp_semantic'}
-  assert 0.0 <= report['scores']['slerp_semantic']['accuracy'] <= 1.0
-  assert 0.0 <= report['classifier_test_accuracy'] <= 1.0
-  run_module('eval.representation', f'--workdir={workdir}', cwd=tmp_path, env=env)
-  assert (workdir / 'eval' / 'tsne.png').exists()
-  run_module('eval.generation', f'--workdir={workdir}', '--samples=30', cwd=tmp_path, env=env)
-  generation = json.loads((workdir / 'eval' / 'generation.json').read_text())
-  assert np.isfinite(generation['prior']['fid'])
-  run_module('eval.interpolate', f'--workdir={workdir}', '--split=validation',
-             '--paths_per_class_pair=1', cwd=tmp_path, env=env)
-  validation = json.loads((workdir / 'eval' / 'interpolate_validation.json').read_text())
-  assert validation['split'] == 'validation' and validation['seed'] == 0
-  kinds = validation['paths']['kinds']
-  assert len(kinds['slerp_semantic']['visits']) == len(validation['paths']['start_index']) == 90
-  # The classifier is cached now: evaluation while training scores interpolation too.
-  train_tiny_cli(make_config(), workdir, env, '--config.num_steps=4', '--config.eval_every=2')
-  records = [json.loads(line) for line in open(workdir / 'metrics.jsonl')]
-  assert [r['step'] for r in records] == [1, 2, 3, 4]
-  assert 'val_rec' not in records[1] and 'val_rec' not in records[2]
-  assert 0 <= records[3]['val_slerp_semantic_acc'] <= 1 and records[3]['val_kl'] > 0
-  assert 0 < records[3]['val_adjacent_angle_min_deg'] <= records[3]['val_adjacent_angle_mean_deg']
+  assert record['step'] == 2 and record['dataset'] == 'mnist5k' and record['options'] == {
+      'images_per_class_step': 3, 'paths_per_class_pair': 1}
   table = run_module('eval.report', f'--runs={tmp_path / "runs"}', cwd=tmp_path, env=env)
   assert "| run | atnl (ordinal: this project's reading) | yes | 1 |" in table
-  assert 'slerp semantic visits (validation)' in table and 'linear probe' in table
-  assert 'FID prior (classifier features)' in table
+  assert '| slerp semantic acc. | slerp semantic visits |' in table
   assert (tmp_path / 'runs' / 'results.png').exists()
 
 
-def test_lines_model_and_eval_lines(make_config, tmp_path):
+def test_lines_model_and_eval_lines(make_config, tiny_run, tmp_path):
   workdir = tmp_path / 'lines'
-  env = dict(os.environ, XLA_FLAGS='', PYTHONPATH=ROOT)
-  train_tiny_cli(make_config(), workdir, env, '--config.data.name=lines', '--config.method=vae')
-  stdout = run_module('eval.lines', f'--workdir={workdir}', '--paths=4', cwd=tmp_path, env=env)
-  assert 'smoothness' in stdout
+  train.train_and_evaluate(make_config(**{'data.name': 'lines', 'method': 'vae'}), workdir)
+  common.evaluate(str(workdir), ['lines'], flag_values={'paths': 4})
   result = json.loads((workdir / 'eval' / 'lines.json').read_text())
-  assert result['slerp']['mean_distance'] >= 0 and result['lerp']['smoothness'] >= 0
-  assert len(result['paths']['slerp']['smoothness']) == 4 and not result['uses_labels']
+  for interp in ('lerp', 'slerp'):
+    per_path = result['paths'][interp]
+    assert len(per_path['smoothness']) == 4 and not result['uses_labels']
+    assert result['scores'][interp]['mean_distance'] == pytest.approx(np.mean(per_path['distance']))
   assert (workdir / 'eval' / 'lines.png').exists()
+  with pytest.raises(ConfigError, match=r'evaluator lines does not apply to .*tiny_run.* \(method '
+                                        r'atnl on mnist5k\)'):
+    common.evaluate(str(tiny_run), ['lines'])
 
 
 def test_eval_without_checkpoint_says_how_to_train(tmp_path):

@@ -82,6 +82,12 @@ def validate(config):
   ]
   for key, ok, allowed in checks:
     _require(config, key, ok, allowed)
+  if config.get('eval_every') and config.get('evals'):
+    from jsemrep import evaluators  # pylint: disable=import-outside-toplevel
+    for name in config.evals.split(','):
+      if name.strip() not in evaluators.registry():
+        raise ConfigError(f'config evals={config.evals!r} is not allowed: no evaluator '
+                          f'{name.strip()!r} (known: {", ".join(sorted(evaluators.registry()))})')
   for name, weight in config.loss.weights.items():
     if weight is not None:
       _require(config, f'loss.weights.{name}', lambda v: v >= 0 and math.isfinite(v),

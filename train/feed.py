@@ -43,10 +43,24 @@ def batch_from_shards(dataset, indices):
   return {name: take(array) for name, array in dataset.items()}
 
 
-class Feed:
-  """feed(step) -> the data argument of the training step at `step`."""
+def global_batch(placement, dataset, seed, step, num_examples, batch_size):
+  """Inside the step: the global batch at `step` from the step's data argument (what
+  `Feed` placed): gathered from the replicated dataset or from its shards, or, with
+  `host` placement, the batch the host already gathered."""
+  if placement == 'host':
+    return dataset
+  indices = data.batch_indices(seed, step, num_examples, batch_size)
+  if placement == 'sharded':
+    return batch_from_shards(dataset, indices)
+  return {name: array[indices] for name, array in dataset.items()}
 
-  def __init__(self, arrays, placement, mesh, seed, batch_size):
+
+class Feed:
+  """feed(step) -> the data argument of the training step at `step`: the placed
+  dataset (device, sharded: any seed and batch size), or this step's global batch
+  gathered on the host (host: one seed's batch order)."""
+
+  def __init__(self, arrays, placement, mesh, seed=None, batch_size=None):
     self.placement = placement
     self.num_examples = len(arrays['label'])
     if placement == 'device':

@@ -32,28 +32,22 @@ class Preempted(JsemrepError):
   exit_code = EXIT_PREEMPTED
 
 
-def train_step(state, dataset, values, *, config, model, bound, num_examples):
-  """One optimisation step of every player, written for one device of the `data` mesh.
+def train_step(state, examples, values, *, config, model, bound):
+  """One optimisation step of every player, written for one device of the `data` mesh,
+  as in flax's examples: batch -> loss_fn -> value_and_grad -> pmean -> update, per player.
 
-  The global batch is drawn from the `num_examples` training examples by
-  `batch_indices` (a pure function of seed and step) — from the replicated dataset,
-  from its shards, or gathered on the host (train/feed.py, config.data.placement) —
-  this device takes its slice, and every
-  random draw of an example depends only on its place in the global batch, so
-  any number of devices computes the same update. Two-player methods update the
-  critic in the same step, from the same forward pass, with its own optimiser.
-  `values` holds the numeric knobs (jsemrep.hparams: seed, margins, gamma, loss
-  weights) as arrays, so one compiled step serves every value of them.
+  `examples` is the global batch of this step (train/feed.py draws it by
+  `batch_indices`, a pure function of seed and step); this device takes its slice, and
+  every random draw of an example depends only on its place in the global batch, so
+  any number of devices computes the same update. `values` holds the numeric knobs
+  (jsemrep.hparams: seed, margins, gamma, the weight of every term in `bound`) as
+  arrays, so one compiled step serves every value of them; each term's random key is
+  derived from its name (methods.term_key), so adding or dropping one term leaves the
+  others' draws alone. Two-player methods update the critic in the same step, from
+  the same forward pass, with its own optimiser.
   """
   config = hparams_lib.Overlay(config, values)
-  placement = config.data.get('placement', 'device')
   start, size = parallel.local_slice(config.batch_size)
-  if placement == 'host':      # `dataset` is this step's global batch, gathered on the host
-    examples = dataset
-  else:
-    indices_all = data.batch_indices(config.seed, state.step, num_examples, config.batch_size)
-    examples = (feed_lib.batch_from_shards(dataset, indices_all) if placement == 'sharded'
-                else {name: array[indices_all] for name, array in dataset.items()})
   positions = start + jnp.arange(size)
   batch = {'image': images_lib.to_float(jax.lax.dynamic_slice_in_dim(examples['image'], start, size)),
            'label': jax.lax.dynamic_slice_in_dim(examples['label'], start, size),
@@ -63,7 +57,7 @@ def train_step(state, dataset, values, *, config, model, bound, num_examples):
   noise = methods.per_example_normal(noise_key, positions, (config.model.latent_dim,))
   if not bound.stochastic:
     noise = jnp.zeros_like(noise)
-  terms, critic, critic_net = bound.terms, bound.critic, bound.critic_net
+  critic, critic_net = bound.critic, bound.critic_net
   decode = lambda params, z: model.apply({'params': params}, z, method=models.VAE.decode)
 
   def loss_fn(params, critic_params):
@@ -75,10 +69,10 @@ def train_step(state, dataset, values, *, config, model, bound, num_examples):
                                 positions, config)
       outputs['critic_out'] = critic.apply(critic_net, jax.lax.stop_gradient(critic_params),
                                            critic_in)
-    values = {name: fn(outputs, batch, jax.random.fold_in(loss_key, i), config)
-              for i, (name, (fn, _)) in enumerate(sorted(terms.items()))}
-    total = sum(config.loss.weights[name] * value for name, value in values.items())
-    return total, (values, critic_in, outputs['z_all'])
+    terms = {name: fn(outputs, batch, methods.term_key(loss_key, name), config)
+             for name, fn in sorted(bound.terms.items())}
+    total = sum(values[hparams_lib.WEIGHT_PREFIX + name] * value for name, value in terms.items())
+    return total, (terms, critic_in, outputs['z_all'])
 
   def update(player, grads):
     grads = jax.lax.pmean(grads, parallel.DATA_AXIS)
@@ -86,11 +80,11 @@ def train_step(state, dataset, values, *, config, model, bound, num_examples):
                                                   state.params[player])
     return optax.apply_updates(state.params[player], updates), opt_state
 
-  (total, (values, critic_in, z_all)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+  (total, (terms, critic_in, z_all)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
       state.params['vae'], state.params.get('critic'))
   params, opt_state = dict(state.params), dict(state.opt_state)
   params['vae'], opt_state['vae'] = update('vae', grads)
-  metrics = {'loss': total, **values, 'code_spread': code_spread(z_all)}
+  metrics = {'loss': total, **terms, 'code_spread': code_spread(z_all)}
   if critic is not None:
     fixed_in = jax.lax.stop_gradient(critic_in)
     critic_loss, critic_grads = jax.value_and_grad(
@@ -121,9 +115,9 @@ def make_step(config, mesh, bound=None, stacked=False, num_examples=None):
   model = models.vae_from_config(config)
 
   def step(state, dataset, values):
-    n = num_examples or dataset['image'].shape[0]
-    return train_step(state, dataset, values, config=config, model=model, bound=bound,
-                      num_examples=n)
+    examples = feed_lib.global_batch(placement, dataset, values['seed'], state.step,
+                                     num_examples or dataset['image'].shape[0], config.batch_size)
+    return train_step(state, examples, values, config=config, model=model, bound=bound)
   if stacked:
     step = jax.vmap(step, in_axes=(0, None, 0))
   jitted = parallel.data_parallel(step, mesh, dataset_spec=feed_lib.dataset_spec(placement))
@@ -218,7 +212,7 @@ def _train_runs(configs, workdirs, stacked):
   bound = methods.build(configs[0], keep=keep)
   step_fn = make_step(configs[0], mesh, bound, stacked, num_examples=len(train['label']))
   arrays = {'image': train['image'], 'label': train['label']}
-  shared = None if placement == 'host' else feed_lib.Feed(arrays, placement, mesh, 0, 0)
+  shared = None if placement == 'host' else feed_lib.Feed(arrays, placement, mesh)
   values = [knobs(c, bound) for c in configs]
   groups = [list(range(len(configs)))] if stacked else [[i] for i in range(len(configs))]
   states = []
@@ -291,7 +285,7 @@ def _train(configs, workdirs, values, feed, mesh, step_fn, stacked):
       f'placement {feed.placement}) on {mesh.shape[parallel.DATA_AXIS]} device(s) in '
       f'{jax.process_count()} process(es), steps {step}..{config.num_steps}, into {where}')
   members = lambda tree: [_member(tree, k) for k in range(len(configs))] if stacked else [tree]
-  during = during_lib.DuringTraining(config) if config.get('eval_every') else None
+  during = during_lib.DuringTraining(config, say) if config.get('eval_every') else None
   stop = guards.StopSignals()
   try:
     with stop:
@@ -302,7 +296,7 @@ def _train(configs, workdirs, values, feed, mesh, step_fn, stacked):
           for c, writer, mngr, m, s in zip(configs, writers, mngrs,
                                            members(parallel.to_host(metrics)), members(state)):
             if during is not None and step % config.eval_every == 0:
-              m = {**m, **during(parallel.to_host(s.params['vae']))}
+              m = {**m, **during(c, parallel.to_host(s.params['vae']), step)}
             _check_finite_and_spread(writer.write(step, m), c, mngr)
         if step % config.checkpoint_every == 0 or step == config.num_steps:
           for c, mngr, s in zip(configs, mngrs, members(state)):

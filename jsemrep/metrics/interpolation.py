@@ -119,11 +119,14 @@ def ordinal_study(z, labels, prototypes, decode, classify, per_step, per_pair, s
 
 def summarize(raw):
   """{kind: {'accuracy', 'monotone', 'visits', 'images', 'paths'}} of raw per-path results."""
-  out = {}
-  for name, per_kind in raw['kinds'].items():
-    images = sum(len(p) for p in per_kind['predicted'])
-    out[name] = {'accuracy': sum(per_kind['correct']) / images,
-                 'monotone': float(np.mean(per_kind['monotone'])),
-                 'visits': float(np.mean(per_kind['visits'])),
-                 'images': images, 'paths': len(per_kind['predicted'])}
-  return out
+  return {name: path_summary(per_kind) for name, per_kind in raw['kinds'].items()}
+
+
+def path_summary(per_path):
+  """{'accuracy', 'monotone', 'visits', 'images', 'paths'} of per-path lists of
+  predicted labels, correct counts and the two path tests."""
+  images = sum(len(p) for p in per_path['predicted'])
+  return {'accuracy': sum(per_path['correct']) / images,
+          'monotone': float(np.mean(per_path['monotone'])),
+          'visits': float(np.mean(per_path['visits'])),
+          'images': images, 'paths': len(per_path['predicted'])}

@@ -130,11 +130,9 @@ def summarize(raw):
   """{operator or reference: {metric: value}} of raw per-path results."""
   out = {}
   for name, per_op in raw['operators'].items():
-    images = sum(len(p) for p in per_op['predicted'])
-    row = {'angle_accuracy': sum(per_op['correct']) / images,
-           'monotone': float(np.mean(per_op['monotone'])),
-           'visits': float(np.mean(per_op['visits'])),
-           'images': images, 'paths': len(per_op['predicted'])}
+    row = interpolation.path_summary(per_op)
+    row['angle_accuracy'] = row.pop('accuracy')
+    images = row['images']
     if 'kept_images' in per_op:
       row['identity_kept'] = sum(per_op['kept_images']) / images
       row['angle_and_identity'] = sum(per_op['both']) / images

@@ -63,10 +63,12 @@ def get_config():
   config.log_every = 50
   config.checkpoint_every = 500
   config.keep_checkpoints = 3
-  # Every eval_every steps (a multiple of log_every; 0: off), validation losses, the
-  # angles between consecutive class prototypes and, when the evaluation classifier is
-  # cached, a small ordinal-interpolation score go to metrics.jsonl and TensorBoard.
+  # Every eval_every steps (a multiple of log_every; 0: off), the evaluators named in
+  # `evals` (jsemrep/evaluators/) score the validation split; their columns go to
+  # metrics.jsonl and TensorBoard as val/NAME/KEY. Those needing the evaluation
+  # classifier wait until it is cached (python -m eval.classifier).
   config.eval_every = 0
+  config.evals = 'reconstruction,interpolate_small'
   # Stop when the spread of code directions in a batch, 1 - |mean of z/|z||, falls
   # below this (every code pointing one way: a collapse with finite losses); 0: off.
   config.stop_on_collapse = 0.0

@@ -1,0 +1,95 @@
+"""`interpolate`: ordinal interpolation accuracy, monotone and visits fractions
+(docs/evaluation.md) of lerp and slerp, direct and semantic paths between encoded
+images of the split, scored by the evaluation classifier; every path's raw result is
+kept. With a figure directory, on test: interpolate.png, direct lerp, direct slerp and
+semantic slerp decodes of a few far-apart class pairs.
+`interpolate_small`: one path per class pair, for evaluation while training."""
+
+import os
+
+import jax.numpy as jnp
+import numpy as np
+
+from jsemrep import plots
+from jsemrep import sphere
+from jsemrep.evaluators.base import Column, Evaluator, Result
+from jsemrep.metrics import interpolation
+
+FIGURE_IMAGES_PER_CLASS_STEP = 2
+TITLES = {'accuracy': 'acc.', 'monotone': 'monotone', 'visits': 'visits'}
+
+
+def example_pairs(num_classes):
+  """A few (start, end) class pairs, far apart so that the path crosses classes."""
+  k = num_classes
+  pairs = [(0, k - 1), (1, k - 2), (k - 1, 1)]
+  return [p for i, p in enumerate(pairs) if p[0] != p[1] and p not in pairs[:i]]
+
+
+def figure_rows(run, split, pairs, per_step, seed):
+  """(title, images) rows of direct lerp, direct slerp and semantic slerp decodes."""
+  rng = np.random.default_rng(seed)
+  labels = split['label']
+  starts = [rng.choice(np.flatnonzero(labels == i)) for i, _ in pairs]
+  ends = [rng.choice(np.flatnonzero(labels == j)) for _, j in pairs]
+  z = run.encode(split['image'][np.array(starts + ends)])
+  z1, z2 = jnp.asarray(z[:len(pairs)]), jnp.asarray(z[len(pairs):])
+  y1, y2 = jnp.array([i for i, _ in pairs]), jnp.array([j for _, j in pairs])
+  distance = max(abs(int(sphere.class_step(i, j, run.circular, run.num_classes))) for i, j in pairs)
+  ts = sphere.path_ts(per_step * distance + 1)
+  paths = {
+      'direct lerp': sphere.direct_paths_batch(z1, z2, ts, 'lerp'),
+      'direct slerp': sphere.direct_paths_batch(z1, z2, ts, 'slerp'),
+      'semantic slerp': sphere.semantic_paths_batch(z1, z2, y1, y2, run.prototypes(), ts, 'slerp',
+                                                    run.circular),
+  }
+  images = {name: run.decode(np.asarray(p)) for name, p in paths.items()}
+  return [(f'{i}→{j} {name}', images[name][p]) for p, (i, j) in enumerate(pairs) for name in paths]
+
+
+def evaluate(run, split, seed, figure_dir, *, images_per_class_step, paths_per_class_pair):
+  scored = run.split(split)
+  classify, info = run.classifier()
+  prototypes = run.prototypes()
+  scores, raw = interpolation.ordinal_study(
+      run.codes(split), scored['label'], prototypes, run.decode,
+      lambda images: classify(images)[0], images_per_class_step, paths_per_class_pair, seed,
+      run.circular)
+  k = run.num_classes
+  angles = [float(np.degrees(sphere.angle(prototypes[c], prototypes[(c + 1) % k])))
+            for c in range(k if run.circular else k - 1)]
+  out = {'images_per_class_step': images_per_class_step,
+         'classifier_test_accuracy': info['test_accuracy'],
+         'adjacent_prototype_angles_deg': angles}
+  if figure_dir and split == 'test':
+    pairs = example_pairs(k)
+    figure = os.path.join(figure_dir, 'interpolate.png')
+    plots.image_rows(figure_rows(run, scored, pairs, FIGURE_IMAGES_PER_CLASS_STEP, seed), figure,
+                     f'{run.config.method} on {run.config.data.name}, step {run.step}')
+    out.update(pairs=pairs, figure=figure)
+  return Result(scores, raw, out)
+
+
+def _column(kind, metric):
+  def per_path(raw):
+    per_kind = raw['kinds'][kind]
+    if metric == 'accuracy':
+      return per_kind['correct'], [len(p) for p in per_kind['predicted']]
+    return per_kind[metric], None
+  return Column(f'{kind}.{metric}', f'{kind.replace("_", " ")} {TITLES[metric]}',
+                per_path=per_path)
+
+
+COLUMNS = tuple(_column(kind, metric) for kind, metric in (
+    ('slerp_semantic', 'accuracy'), ('slerp_semantic', 'visits'), ('slerp_semantic', 'monotone'),
+    ('lerp_semantic', 'accuracy'), ('slerp_direct', 'accuracy'), ('slerp_direct', 'visits'),
+    ('lerp_direct', 'accuracy')))
+
+INTERPOLATE = Evaluator(
+    'interpolate', COLUMNS, evaluate,
+    options={'images_per_class_step': (3, 'Images per unit of class distance (odd: no image '
+                                          'falls exactly halfway between two classes, where the '
+                                          'expected class ties).'),
+             'paths_per_class_pair': (5, 'Paths (start and end images) per ordered class pair.')},
+    figure_column='slerp semantic acc.')
+EVALUATORS = (INTERPOLATE, INTERPOLATE.with_options('interpolate_small', paths_per_class_pair=1))

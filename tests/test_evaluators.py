@@ -1,0 +1,119 @@
+"""The evaluators: each one's program writes a record whose every declared column
+eval.report finds (producer and report agree), the registry, and evaluation while
+training."""
+
+import json
+import shutil
+
+import pytest
+
+from eval import common
+from eval import report
+from jsemrep import evaluators
+from jsemrep import runs
+from jsemrep.errors import ConfigError
+from jsemrep.evaluators.base import lookup
+from train import during
+from train import train
+
+
+def report_of(runs_dir):
+  table = report.collect(str(runs_dir))
+  return table, report.markdown(report.group(table)), report.item_rows(table)
+
+
+def test_every_evaluator_writes_what_the_report_reads(tiny_run, mnist5k_classifier, tmp_path):
+  workdir = tmp_path / 'runs' / 'atnl' / 'seed0'
+  shutil.copytree(tiny_run, workdir)
+  names = ['interpolate', 'representation', 'generation', 'reconstruction', 'lines']
+  written = common.evaluate(str(workdir), names, 'test', 0, flag_values={
+      'paths_per_class_pair': 1, 'samples': 30})
+  assert set(written) == set(names) - {'lines'}   # lines applies to lines runs only
+  common.evaluate(str(workdir), ['interpolate'], 'validation', 0,
+                  flag_values={'paths_per_class_pair': 1})
+  table, text, _ = report_of(tmp_path / 'runs')
+  assert set(table['atnl/seed0']) == {(n, 'test') for n in written} | {('interpolate', 'validation')}
+  for (name, split), record in table['atnl/seed0'].items():
+    evaluator = evaluators.get(name)
+    assert record['evaluator'] == name and record['split'] == split and record['step'] == 4
+    for column in evaluator.columns:
+      value = lookup(record['scores'], column.key)
+      assert value is not None, (name, column.key)
+      title = report.column_title(evaluator, column, split)
+      assert f' {title} |' in text.splitlines()[2], title
+  validation = table['atnl/seed0']['interpolate', 'validation']
+  assert validation['eval_seed'] == 0 and validation['seed'] == 0
+  # 10 classes x 9 others x 1 path; accuracy is the per-path correct images over all images.
+  kinds = validation['paths']['kinds']['slerp_semantic']
+  assert len(kinds['visits']) == 90
+  assert validation['scores']['slerp_semantic']['accuracy'] == pytest.approx(
+      sum(kinds['correct']) / sum(len(p) for p in kinds['predicted']))
+
+
+def test_viewpoint_end_to_end_feeds_its_table(tiny_rotated_run, rotated_classifiers,
+                                              tmp_path):
+  workdir = tmp_path / 'runs' / 'rot' / 'seed0'
+  shutil.copytree(tiny_rotated_run, workdir)
+  common.evaluate(str(workdir), ['viewpoint'], 'test', 0,
+                  flag_values={'identities': 2, 'guided_steps': 3})
+  record = json.loads((workdir / 'eval' / 'viewpoint.json').read_text())
+  assert (workdir / 'eval' / 'edit.png').stat().st_size > 1000
+  # 2 identities x 7 x 6 ordered angle pairs, every operator and both references.
+  assert len(record['paths']['identity']) == 84 and record['identities_scored'] == 2
+  assert set(record['scores']) == {'prototype_path', 'transport', 'arithmetic', 'guided',
+                                   'oracle', 'no_edit'}
+  _, _, items = report_of(tmp_path / 'runs')
+  evaluator = evaluators.get('viewpoint')
+  for op in ('prototype_path', 'transport', 'arithmetic', 'guided'):
+    columns = items[('viewpoint', 'rotated_mnist5k', 'rot', op.replace('_', '-'))]['columns']
+    assert set(columns) == {c.title for c in evaluator.columns}
+    for column in evaluator.columns:
+      assert columns[column.title][0] == pytest.approx(lookup(record['scores'][op], column.key))
+  assert set(items[('viewpoint', 'rotated_mnist5k', 'rot', 'oracle')]['columns']) == {
+      'endpoint L1', 'endpoint SSIM', 'endpoint angle', 'endpoint identity'}
+
+
+def test_an_unknown_evaluator_lists_the_known_ones():
+  with pytest.raises(ConfigError, match=r"unknown evaluator 'interpolat'; known: .*interpolate"):
+    evaluators.get('interpolat')
+  with pytest.raises(TypeError, match='evaluator interpolate has no option paths'):
+    evaluators.get('interpolate')(None, paths=3)
+
+
+def test_a_variant_keeps_the_evaluator_and_changes_its_defaults():
+  small = evaluators.get('interpolate_small')
+  assert small.variant_of == 'interpolate' and small.columns == evaluators.get('interpolate').columns
+  assert small.options['paths_per_class_pair'][0] == 1
+  assert evaluators.get('interpolate').options['paths_per_class_pair'][0] == 5
+
+
+def test_while_training_an_evaluator_without_its_classifier_waits(tiny_run, make_config,
+                                                                  monkeypatch):
+  run = runs.load_run(str(tiny_run))
+  said = []
+  config = make_config(evals='reconstruction,interpolate_small', eval_every=2)
+  monkeypatch.setenv('JSEMREP_CLASSIFIER_DIR', '/nonexistent')
+  scores = during.DuringTraining(config, said.append)(run.config, run.params, 4)
+  assert set(scores) == {'val/reconstruction/rec', 'val/reconstruction/kl'}
+  assert scores['val/reconstruction/rec'] > 0 and scores['val/reconstruction/kl'] > 0
+  assert said == ['evaluation while training: interpolate_small skipped: no cached classifier of '
+                  'label on mnist5k; train it with python -m eval.classifier --dataset=mnist5k '
+                  '--field=label']
+
+
+def test_training_logs_the_configured_evaluators_every_eval_every_steps(make_config,
+                                                                         mnist5k_classifier,
+                                                                         tmp_path):
+  train.train_and_evaluate(make_config(eval_every=2, evals='reconstruction,interpolate_small'),
+                           tmp_path / 'run')
+  records = [json.loads(line) for line in open(tmp_path / 'run' / 'metrics.jsonl')]
+  assert [r['step'] for r in records] == [2, 4]
+  for record in records:
+    assert {k for k in record if k.startswith('val/')} == {
+        'val/reconstruction/rec', 'val/reconstruction/kl'} | {
+            f'val/interpolate_small/{c.key}' for c in evaluators.get('interpolate_small').columns}
+  # What is logged is what the evaluator gives for those parameters on validation.
+  run = runs.load_run(str(tmp_path / 'run'))
+  small = evaluators.get('interpolate_small')(run, 'validation', 0)
+  assert records[-1]['val/interpolate_small/slerp_semantic.visits'] == pytest.approx(
+      small.scores['slerp_semantic']['visits'])
