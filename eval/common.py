@@ -22,7 +22,8 @@ _FLAG_KINDS = {bool: flags.DEFINE_bool, int: flags.DEFINE_integer, float: flags.
 
 
 def define_flags(names):
-  """The common flags, and one per option of the named evaluators (None: all)."""
+  """The common flags, and one per option of the named evaluators (None: of every
+  evaluator, each flag then defaulting to each evaluator's own default)."""
   flags.DEFINE_string('workdir', None, 'Training directory holding checkpoints/.')
   flags.DEFINE_integer('step', None, 'Checkpoint step (default: the latest).')
   flags.DEFINE_enum('split', 'test', ['test', 'validation', 'train'],
@@ -32,15 +33,14 @@ def define_flags(names):
                        'their paths.')
   flags.mark_flag_as_required('workdir')
   chosen = evaluators.registry().values() if names is None else map(evaluators.get, names)
-  defined = {}
+  defined = set()
   for evaluator in chosen:
     for name, (default, text) in evaluator.options.items():
-      if name in defined:
-        if defined[name] != default:
-          raise ValueError(f'option {name} has two defaults ({defined[name]}, {default})')
-        continue
-      _FLAG_KINDS[type(default)](name, default, text)
-      defined[name] = default
+      if name not in defined:
+        own = default if names is not None else None
+        _FLAG_KINDS[type(default)](name, own, text + ('' if names is not None else
+                                                      " (default: each evaluator's own)"))
+        defined.add(name)
 
 
 def evaluate(workdir, names, split='test', seed=0, step=None, flag_values=None):
@@ -61,8 +61,8 @@ def evaluate(workdir, names, split='test', seed=0, step=None, flag_values=None):
                           f'{run.config.method} on {run.config.data.name})')
       print(f'{name}: does not apply to {run.config.data.name}; skipped')
       continue
-    options = {k: (flag_values or {}).get(k, default)
-               for k, (default, _) in evaluator.options.items()}
+    given = {k: v for k, v in (flag_values or {}).items() if v is not None}
+    options = {k: given.get(k, default) for k, (default, _) in evaluator.options.items()}
     result = evaluator(run, split, seed, out_dir, **options)
     record = records.record(evaluator, run, split, seed, options, result)
     path = os.path.join(out_dir, evaluators.result_name(name, split) + '.json')
