@@ -68,7 +68,7 @@ def get_config():
   # metrics.jsonl and TensorBoard as val/NAME/KEY. Those needing the evaluation
   # classifier wait until it is cached (python -m eval.classifier).
   config.eval_every = 0
-  config.evals = 'reconstruction,interpolate_small'
+  config.evals = 'reconstruction,prototype_angles,interpolate_small'
   # Stop when the spread of code directions in a batch, 1 - |mean of z/|z||, falls
   # below this (every code pointing one way: a collapse with finite losses); 0: off.
   config.stop_on_collapse = 0.0
