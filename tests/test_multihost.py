@@ -41,7 +41,8 @@ def test_two_processes_train_like_one(make_config, tmp_path):
   for p, (_, err) in zip(procs, outputs):
     assert p.returncode == 0, err[-3000:]
   assert 'step 4/4' in outputs[0][0] and 'in 2 process(es)' in outputs[0][0]
-  own = [l for l in outputs[1][0].splitlines() if not l.startswith('[Gloo]')]
+  # Gloo's connection report comes from its own threads, its lines at times cut in two.
+  own = [l for l in outputs[1][0].splitlines() if 'Gloo' not in l and 'peer ranks' not in l]
   assert own == []                                  # process 1 prints nothing of its own
   records = [json.loads(line) for line in open(workdir / 'metrics.jsonl')]
   assert [r['step'] for r in records] == [2, 4]     # written once, by process 0
