@@ -17,7 +17,9 @@ from jsemrep import classifier
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('dataset', 'mnist5k', 'Dataset to train the classifier on.')
-flags.DEFINE_integer('epochs', 15, 'Training epochs (capped at classifier.MAX_STEPS steps).')
+flags.DEFINE_integer('epochs', classifier.MAX_EPOCHS, 'The most training epochs; training stops '
+                     'once the validation accuracy has not improved for classifier.PATIENCE '
+                     'epochs.')
 flags.DEFINE_string('field', 'label', 'Integer field of the dataset to predict.')
 
 
@@ -25,8 +27,10 @@ def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)
   _, _, info = classifier.load_or_train(FLAGS.dataset, epochs=FLAGS.epochs, field=FLAGS.field)
-  print(f'{FLAGS.dataset}: classifier of {FLAGS.field}, test accuracy '
-        f'{info["test_accuracy"]:.4f} ({classifier.classifier_dir(FLAGS.dataset, field=FLAGS.field)})')
+  print(f'{FLAGS.dataset}: classifier of {FLAGS.field}, validation accuracy '
+        f'{info["validation_accuracy"]:.4f} (epoch {info["best_epoch"]} of {info["epochs"]}), '
+        f'test accuracy {info["test_accuracy"]:.4f} '
+        f'({classifier.classifier_dir(FLAGS.dataset, field=FLAGS.field)})')
 
 
 if __name__ == '__main__':

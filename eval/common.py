@@ -70,10 +70,16 @@ def evaluate(workdir, names, split='test', seed=0, step=None, flag_values=None):
       json.dump(record, f, indent=1)
     for line in records.summary_lines(evaluator, record) or [result.info.get('note', '')]:
       print(f'{name}: {line}')
-    gates = {k: v for k, v in result.info.items() if k.endswith('test_accuracy') and v is not None}
+    readers = {k: v for k, v in result.info.items()
+               if k.endswith('test_accuracy') and v is not None}
     print(f'{name}: {split} split, step {run.step}'
-          + ''.join(f'; {k.replace("_", " ")} {v:.3f}' for k, v in gates.items())
+          + ''.join(f'; {k.replace("_", " ")} {v:.3f}' for k, v in readers.items())
           + f'; wrote {path}')
+    for reader, gate in result.info.get('gates', {}).items():
+      print(f'{name}: gate of the {reader} reader: {gate["real"]:.3f} on real test images, '
+            f'{gate["oracle"]:.3f} on the oracle\'s reconstructions'
+            + ('' if gate['passed'] else ' - FAILED: its scores of this run are not to be '
+               'trusted (the reader cannot read reconstructions)'))
     written[name] = path
   print(f'evaluated in {time.perf_counter() - start:.0f} s')
   return written

@@ -133,11 +133,20 @@ def _interval(scores, raws, column):
   paths where the column has per-path values, Student-t over seeds otherwise; no
   interval (low = high = mean) where the column declares none."""
   if column.per_path is not None and all(r is not None for r in raws):
-    rows = [column.per_path(r) for r in raws]
-    if all(r is not None for r in rows) and len({len(v) for v, _ in rows}) == 1:
-      return intervals.bootstrap([v for v, _ in rows], rows[0][1])
+    interval = _bootstrap([column.per_path(r) for r in raws])
+    if interval is not None:
+      return interval
   mean, low, high = intervals.over_seeds([lookup(s, column.key) for s in scores])
   return (mean, low, high) if column.interval else (mean, mean, mean)
+
+
+def _bootstrap(per_run):
+  """The bootstrap interval of a column's per-path values over runs (each run's
+  (values, weights[, groups])), or None when a run lacks them or the paths differ."""
+  if any(r is None for r in per_run) or len({len(r[0]) for r in per_run}) != 1:
+    return None
+  groups = per_run[0][2] if len(per_run[0]) > 2 else None
+  return intervals.bootstrap([r[0] for r in per_run], per_run[0][1], groups=groups)
 
 
 def _cell(value):
@@ -224,7 +233,8 @@ def item_rows(table):
   """{(evaluator, dataset, group, item): {'name', 'seeds', 'columns': {title: (mean,
   low, high, seeds)}}} of the evaluators whose table has a row per item of a run (the
   editing operators and references): the interval a two-level bootstrap over seeds x
-  paths (every run of a group is scored on the same paths)."""
+  paths, or seeds x identities where the columns give the paths' groups (every run of a
+  group is scored on the same paths)."""
   out = {}
   for evaluator in evaluators.registry().values():
     if evaluator.rows is None:
@@ -240,11 +250,9 @@ def item_rows(table):
           continue
         row = {'name': display_name(members[0]), 'seeds': len(members), 'columns': {}}
         for column in evaluator.columns:
-          values = [column.per_path(rows[item][1]) for rows in per_member]
-          if any(v is None for v in values) or len({len(v) for v, _ in values}) != 1:
-            continue
-          row['columns'][column.title] = intervals.bootstrap(
-              [v for v, _ in values], values[0][1]) + (len(members),)
+          interval = _bootstrap([column.per_path(rows[item][1]) for rows in per_member])
+          if interval is not None:
+            row['columns'][column.title] = interval + (len(members),)
         out[(evaluator.name, members[0]['dataset'], name, item.replace('_', '-'))] = row
   return out
 

@@ -31,10 +31,32 @@ def classifier_dir(dataset, data_dir=None, field='label'):
   return os.path.join(root, dataset if field == 'label' else f'{dataset}-{field}')
 
 
+def _blur(image, sigma):
+  """A 3x3 separable Gaussian blur of one (H, W, C) image (sigma in pixels)."""
+  w = jnp.exp(-0.5 / jnp.maximum(sigma, 1e-3) ** 2)
+  taps = jnp.array([w, 1.0, w]) / (1.0 + 2.0 * w)
+  for axis in (0, 1):
+    image = sum(t * jnp.roll(image, shift, axis) for t, shift in zip(taps, (-1, 0, 1)))
+  return image
+
+
+def augment(key, image):
+  """One training image (H, W, C) in [0, 1], as decoders tend to give it back: shifted
+  by up to 2 pixels, blurred (sigma ~ U[0, 1] px), its contrast scaled by U[0.7, 1]
+  about its mean, Gaussian noise of sigma ~ U[0, 0.05], clipped. Written for one image
+  and vmapped, so every image draws its own."""
+  k_shift, k_blur, k_contrast, k_sigma, k_noise = jax.random.split(key, 5)
+  image = jnp.roll(image, jax.random.randint(k_shift, (2,), -2, 3), axis=(0, 1))
+  image = _blur(image, jax.random.uniform(k_blur, (), maxval=1.0))
+  mean = image.mean()
+  image = mean + jax.random.uniform(k_contrast, (), minval=0.7, maxval=1.0) * (image - mean)
+  noise = jax.random.uniform(k_sigma, (), maxval=0.05) * jax.random.normal(k_noise, image.shape)
+  return jnp.clip(image + noise, 0.0, 1.0)
+
+
 @functools.partial(jax.jit, static_argnums=(0, 1))
 def _train_step(model, tx, params, opt_state, images, labels, key):
-  shift = jax.random.randint(key, (2,), -2, 3)   # small translations as augmentation
-  images = jnp.roll(images, shift, axis=(1, 2))
+  images = jax.vmap(augment)(jax.random.split(key, images.shape[0]), images)
 
   def loss_fn(p):
     logits = model.apply({'params': p}, images)
@@ -58,33 +80,46 @@ def predict(model, params, images, chunk=1000):
   return logits.argmax(-1), features
 
 
-MAX_STEPS = 800   # caps the epochs on large training splits (rotated_mnist5k: 4 of 196 steps)
+MAX_EPOCHS = 30
+PATIENCE = 3        # epochs without a better validation accuracy before training stops
+CLASSIFIER_VERSION = 2   # 2: per-image augmentation, trained until validation stops improving
 
 
-def train_classifier(train, test, num_classes, epochs, seed=0):
-  """(model, params, test accuracy) after `epochs` epochs, or fewer where they would
-  take more than MAX_STEPS steps."""
+def accuracy(model, params, split):
+  predicted, _ = predict(model, params, split['image'])
+  return float(np.mean(predicted == split['label']))
+
+
+def train_classifier(train, validation, test, num_classes, epochs=MAX_EPOCHS, seed=0):
+  """(model, params, info) of a classifier trained with per-image augmentation until
+  its validation accuracy has not improved for PATIENCE epochs (at most `epochs`); the
+  parameters of its best validation epoch are kept. info: test_accuracy,
+  validation_accuracy, epochs (trained), best_epoch."""
   model = models.Classifier(num_classes)
   key = jax.random.PRNGKey(seed)
   params = model.init(key, jnp.zeros((1, *train['image'].shape[1:])))['params']
-  steps_per_epoch = len(train['label']) // BATCH
-  epochs = max(1, min(epochs, MAX_STEPS // steps_per_epoch))
-  tx = optax.adam(optax.cosine_decay_schedule(1e-3, epochs * steps_per_epoch))
+  steps_per_epoch = max(1, len(train['label']) // BATCH)
+  batch = min(BATCH, len(train['label']))
+  tx = optax.adam(1e-3)
   opt_state = tx.init(params)
   images, labels = jnp.asarray(train['image']), jnp.asarray(train['label'])
   start = time.perf_counter()
-  for step in range(epochs * steps_per_epoch):
-    idx = data.batch_indices(seed, step, len(labels), BATCH)
-    params, opt_state = _train_step(model, tx, params, opt_state, images_lib.to_float(images[idx]),
-                                    labels[idx], jax.random.fold_in(key, step))
-    if (step + 1) % steps_per_epoch == 0:
-      jax.block_until_ready(params)
-      elapsed = time.perf_counter() - start
-      epoch = (step + 1) // steps_per_epoch
-      print(f'classifier epoch {epoch}/{epochs}: {elapsed:.0f} s, '
-            f'ETA {elapsed / epoch * (epochs - epoch):.0f} s', flush=True)
-  predicted, _ = predict(model, params, test['image'])
-  return model, params, float(np.mean(predicted == test['label'])), epochs
+  best, best_params, best_epoch, epoch = -1.0, params, 0, 0
+  while epoch < epochs and epoch - best_epoch < PATIENCE:
+    for step in range(epoch * steps_per_epoch, (epoch + 1) * steps_per_epoch):
+      idx = data.batch_indices(seed, step, len(labels), batch)
+      params, opt_state = _train_step(model, tx, params, opt_state,
+                                      images_lib.to_float(images[idx]), labels[idx],
+                                      jax.random.fold_in(key, step))
+    epoch += 1
+    score = accuracy(model, params, validation)
+    if score > best:
+      best, best_params, best_epoch = score, params, epoch
+    print(f'classifier epoch {epoch}: validation accuracy {score:.4f} (best {best:.4f} at epoch '
+          f'{best_epoch}), {time.perf_counter() - start:.0f} s', flush=True)
+  return model, best_params, {'test_accuracy': accuracy(model, best_params, test),
+                              'validation_accuracy': best, 'epochs': epoch,
+                              'best_epoch': best_epoch}
 
 
 def save(directory, params, info):
@@ -95,29 +130,42 @@ def save(directory, params, info):
     json.dump(info, f, indent=2)
 
 
-def load_or_train(dataset, data_dir=None, manual_dir=None, epochs=15, field='label'):
+def _stored_info(directory):
+  path = os.path.join(directory, 'info.json')
+  if not os.path.exists(path):
+    return None
+  with open(path, encoding='utf-8') as f:
+    return json.load(f)
+
+
+def _current(info, dataset):
+  """Whether a stored classifier is of this dataset version and classifier version."""
+  return (info is not None and info.get('data_version') == data.version(dataset)
+          and info.get('classifier_version') == CLASSIFIER_VERSION)
+
+
+def load_or_train(dataset, data_dir=None, manual_dir=None, epochs=MAX_EPOCHS, field='label'):
   """(model, params, info) of a CNN predicting `field` (default: the label, the
   evaluation classifier) from the dataset's images, training it on the train split
-  first if none is stored for this version of the dataset."""
+  first (at most `epochs` epochs, stopped on validation) if none is stored for this
+  version of the dataset and of the classifier."""
   directory = classifier_dir(dataset, data_dir, field)
-  info_path = os.path.join(directory, 'info.json')
-  wanted = data.version(dataset)
-  stored = None
-  if os.path.exists(info_path):
-    with open(info_path, encoding='utf-8') as f:
-      stored = json.load(f).get('data_version')
-  if stored != wanted:
-    train = data.load(dataset, 'train', data_dir, manual_dir)
-    test = data.load(dataset, 'test', data_dir, manual_dir)
-    if field not in train:
-      raise DataError(f'{dataset} has no field {field!r} (fields: {", ".join(sorted(train))})')
-    train, test = ({'image': s['image'], 'label': s[field].astype(np.int32)} for s in (train, test))
-    k = data.num_classes(train['label'])
+  if not _current(_stored_info(directory), dataset):
+    splits = {s: data.load(dataset, s, data_dir, manual_dir)
+              for s in ('train', 'validation', 'test')}
+    if field not in splits['train']:
+      raise DataError(f'{dataset} has no field {field!r} (fields: '
+                      f'{", ".join(sorted(splits["train"]))})')
+    splits = {name: {'image': s['image'], 'label': s[field].astype(np.int32)}
+              for name, s in splits.items()}
+    k = data.num_classes(splits['train']['label'])
     print(f'training a classifier of {field} on {dataset}', flush=True)
-    _, params, accuracy, epochs = train_classifier(train, test, k, epochs)
-    save(directory, params, {'dataset': dataset, 'field': field, 'data_version': wanted,
-                             'num_classes': k, 'test_accuracy': accuracy,
-                             'epochs': epochs, 'image_shape': list(train['image'].shape[1:])})
+    _, params, info = train_classifier(splits['train'], splits['validation'], splits['test'], k,
+                                       epochs)
+    save(directory, params, {'dataset': dataset, 'field': field, 'data_version':
+                             data.version(dataset), 'classifier_version': CLASSIFIER_VERSION,
+                             'num_classes': k, **info,
+                             'image_shape': list(splits['train']['image'].shape[1:])})
   return _restore(directory)
 
 
@@ -125,13 +173,7 @@ def load_cached(dataset, data_dir=None, field='label'):
   """(model, params, info) of the stored classifier for this version of the dataset,
   or None when there is none (nothing is trained)."""
   directory = classifier_dir(dataset, data_dir, field)
-  info_path = os.path.join(directory, 'info.json')
-  if not os.path.exists(info_path):
-    return None
-  with open(info_path, encoding='utf-8') as f:
-    if json.load(f).get('data_version') != data.version(dataset):
-      return None
-  return _restore(directory)
+  return _restore(directory) if _current(_stored_info(directory), dataset) else None
 
 
 def _restore(directory):

@@ -43,6 +43,9 @@ def test_every_evaluator_writes_what_the_report_reads(tiny_run, mnist5k_classifi
       assert value is not None, (name, column.key)
       title = report.column_title(evaluator, column, split)
       assert f' {title} |' in text.splitlines()[2], title
+  gate = table['atnl/seed0']['interpolate', 'test']['gates']['label']
+  assert gate['real'] == table['atnl/seed0']['interpolate', 'test']['classifier_test_accuracy']
+  assert 0 <= gate['oracle'] <= 1 and gate['passed'] == (gate['oracle'] >= gate['real'] - 0.05)
   validation = table['atnl/seed0']['interpolate', 'validation']
   assert validation['eval_seed'] == 0 and validation['seed'] == 0
   # 10 classes x 9 others x 1 path; accuracy is the per-path correct images over all images.
@@ -66,13 +69,15 @@ def test_viewpoint_end_to_end_feeds_its_table(tiny_rotated_run, rotated_classifi
                                    'oracle', 'no_edit'}
   _, _, items = report_of(tmp_path / 'runs')
   evaluator = evaluators.get('viewpoint')
-  for op in ('prototype_path', 'transport', 'arithmetic', 'guided'):
+  for op in record['scores']:
     columns = items[('viewpoint', 'rotated_mnist5k', 'rot', op.replace('_', '-'))]['columns']
     assert set(columns) == {c.title for c in evaluator.columns}
     for column in evaluator.columns:
       assert columns[column.title][0] == pytest.approx(lookup(record['scores'][op], column.key))
-  assert set(items[('viewpoint', 'rotated_mnist5k', 'rot', 'oracle')]['columns']) == {
-      'endpoint L1', 'endpoint SSIM', 'endpoint angle', 'endpoint identity'}
+  # The gates: each reader on real test images and on the oracle's reconstructions.
+  assert set(record['gates']) == {'angle', 'digit'}
+  assert record['gates']['angle']['oracle'] == record['scores']['oracle']['angle_accuracy']
+  assert record['gates']['digit']['real'] == record['keep_classifier_test_accuracy']
 
 
 def test_an_unknown_evaluator_lists_the_known_ones():

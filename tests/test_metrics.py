@@ -211,3 +211,15 @@ def test_ssim_matches_a_window_by_window_reference_and_is_one_for_equal_images()
   l1, s = image_quality.l1_and_ssim(np.stack([x, x]), np.stack([x, y]))
   np.testing.assert_allclose(l1, [0.0, np.mean(np.abs(x - y))], atol=1e-6)
   assert s[0] > 0.9999 and s[1] < 0.9
+
+
+def test_bootstrap_over_groups_moves_a_groups_paths_together():
+  """Two identities whose paths all agree within the identity: resampled by identity,
+  the statistic only takes the means of 0, 1 or 2 copies of one identity (0, 0.5, 1);
+  resampled by path, it takes many values in between."""
+  values = np.array([[0.0] * 10 + [1.0] * 10])
+  groups = [7] * 10 + [9] * 10
+  mean, low, high = intervals.bootstrap(values, groups=groups, resamples=400)
+  assert mean == 0.5 and low == 0.0 and high == 1.0
+  _, low, high = intervals.bootstrap(values, resamples=400)
+  assert 0.2 < low < 0.5 < high < 0.8

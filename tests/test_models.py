@@ -137,3 +137,29 @@ def test_a_bfloat16_run_trains_and_keeps_float32_state(make_config):
   assert {x.dtype for x in jax.tree.leaves((state.params, state.opt_state))
           if hasattr(x, 'dtype') and x.ndim} == {jnp.dtype('float32')}
   assert all(np.isfinite(losses)) and np.mean(losses[-3:]) < 0.8 * losses[0]
+
+
+def test_classifier_augmentation_is_per_image_in_range_and_keyed():
+  from jsemrep import classifier  # pylint: disable=import-outside-toplevel
+  image = jnp.zeros((32, 32, 1)).at[8:24, 14:18].set(1.0)
+  keys = jax.random.split(jax.random.PRNGKey(0), 8)
+  out = jax.vmap(classifier.augment)(keys, jnp.broadcast_to(image, (8, 32, 32, 1)))
+  assert out.shape == (8, 32, 32, 1) and float(out.min()) >= 0 and float(out.max()) <= 1
+  assert len({np.asarray(o).tobytes() for o in out}) == 8       # every image its own draw
+  np.testing.assert_array_equal(out[0], classifier.augment(keys[0], image))
+  assert float(out.sum(axis=(1, 2, 3)).std()) > 0                # contrast/noise vary the mass
+  # A blur of sigma ~0 leaves an image alone; sigma 1 spreads the bar sideways.
+  np.testing.assert_allclose(classifier._blur(image, 1e-6), image, atol=1e-6)  # pylint: disable=protected-access
+  assert float(classifier._blur(image, 1.0)[16, 13, 0]) > 0.1  # pylint: disable=protected-access
+
+
+def test_classifier_training_stops_when_validation_stops_improving():
+  from jsemrep import classifier  # pylint: disable=import-outside-toplevel
+  rng = np.random.default_rng(0)
+  labels = np.arange(512) % 2
+  images = (rng.integers(0, 40, (512, 8, 8, 1)) + 200 * labels[:, None, None, None]).astype(np.uint8)
+  split = {'image': images, 'label': labels.astype(np.int32)}
+  _, _, info = classifier.train_classifier(split, split, split, 2, epochs=20)
+  # Perfect from its first epochs on: it stops PATIENCE epochs after its best.
+  assert info['validation_accuracy'] == 1.0 == info['test_accuracy']
+  assert info['epochs'] == info['best_epoch'] + classifier.PATIENCE < 20

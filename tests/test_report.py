@@ -19,10 +19,10 @@ def _viewpoint_result(seed, kept):
   scores = {op: {} for op in ('transport', 'oracle', 'no_edit')}
   return {'method': 'atnl', 'dataset': 'rotated_mnist5k', 'seed': seed, 'neighbor': 'ordinal',
           'evaluator': 'viewpoint', 'split': 'test', 'scores': scores,
-          'paths': {'operators': {'transport': {
+          'paths': {'identity': [5, 8], 'operators': {'transport': {
               'predicted': [[0, 1, 1], [1, 1, 0]], 'correct': [3, 2], 'kept_images': kept,
-              'both': [2, 1], 'monotone': [True, False], 'visits': [True, False], **endpoint}},
-              'oracle': endpoint, 'no_edit': endpoint}}
+              'both': [2, 1], 'monotone': [True, False], 'visits': [True, False], **endpoint},
+              'oracle': endpoint, 'no_edit': endpoint}}}
 
 
 def test_viewpoint_rows_pool_seeds_and_paths(tmp_path):

@@ -71,6 +71,16 @@ class Evaluator:
                                figure_column=None)
 
 
+GATE = 0.05   # a reader must read the oracle's reconstructions within this of real images
+
+
+def reader_gate(real, oracle):
+  """{'real', 'oracle', 'passed'}: a reader's accuracy on real test images (its ceiling
+  on the dataset) and on the oracle's reconstructions, and whether the latter comes
+  within GATE of the former (else the reader's scores of the run are not trusted)."""
+  return {'real': float(real), 'oracle': float(oracle), 'passed': bool(oracle >= real - GATE)}
+
+
 def lookup(tree, key):
   """The value at a dotted key of nested dicts, or None."""
   for part in key.split('.'):

@@ -12,7 +12,7 @@ import numpy as np
 
 from jsemrep import plots
 from jsemrep import sphere
-from jsemrep.evaluators.base import Column, Evaluator, Result
+from jsemrep.evaluators.base import Column, Evaluator, Result, reader_gate
 from jsemrep.metrics import interpolation
 
 FIGURE_IMAGES_PER_CLASS_STEP = 2
@@ -58,8 +58,10 @@ def evaluate(run, split, seed, figure_dir, *, images_per_class_step, paths_per_c
   k = run.num_classes
   angles = [float(np.degrees(sphere.angle(prototypes[c], prototypes[(c + 1) % k])))
             for c in range(k if run.circular else k - 1)]
+  oracle = np.mean(classify(run.decode(run.codes(split)))[0] == scored['label'])
   out = {'images_per_class_step': images_per_class_step,
          'classifier_test_accuracy': info['test_accuracy'],
+         'gates': {'label': reader_gate(info['test_accuracy'], oracle)},
          'adjacent_prototype_angles_deg': angles}
   if figure_dir and split == 'test':
     pairs = example_pairs(k)

@@ -17,7 +17,7 @@ from jsemrep import edit
 from jsemrep import plots
 from jsemrep import sphere
 from jsemrep.errors import DataError
-from jsemrep.evaluators.base import Column, Evaluator, Result
+from jsemrep.evaluators.base import Column, Evaluator, Result, reader_gate
 from jsemrep.metrics import viewpoint
 
 KEEP_FIELD = 'digit'   # the class an edit must keep, where the dataset records one
@@ -92,41 +92,63 @@ def evaluate(run, split, seed, figure_dir, *, identities, images_per_class_step,
   info.update(classifier_test_accuracy=clf_info['test_accuracy'],
               keep_field=KEEP_FIELD if keep_info else None,
               keep_classifier_test_accuracy=keep_info['test_accuracy'] if keep_info else None,
-              identities_scored=len(set(raw['identity'])))
+              identities_scored=len(set(raw['identity'])),
+              gates=gates(scores, clf_info, keep_info))
   return Result(scores, raw, info)
 
 
 def rows(result):
-  """{operator or reference: (its scores, its raw per-path results)}."""
+  """{operator or reference: (its scores, its raw per-path results with the identity of
+  every path, which the intervals resample by)}."""
   raw = result.get('paths') or {}
-  out = {op: (result['scores'][op], per_op) for op, per_op in raw.get('operators', {}).items()}
-  out.update({ref: (result['scores'][ref], raw[ref]) for ref in viewpoint.REFERENCES if ref in raw})
-  return out
+  return {op: (result['scores'][op], {**per_op, 'identity': raw['identity']})
+          for op, per_op in raw.get('operators', {}).items()}
 
 
-def _column(key, title, field, weighted, higher=True):
+def _column(key, title, field, weights=None, higher=True):
+  """weights: None, 'images' (the path's length) or the per-path field to divide by."""
   def per_path(per_op):
     if field not in per_op:
       return None
-    return per_op[field], ([len(p) for p in per_op['predicted']] if weighted else None)
+    if weights == 'images':
+      w = [len(p) for p in per_op['predicted']]
+    else:
+      w = per_op[weights] if weights else None
+    return per_op[field], w, per_op['identity']
   return Column(key, title, higher, per_path=per_path)
 
 
 COLUMNS = (
-    _column('angle_accuracy', 'angle acc.', 'correct', True),
-    _column('identity_kept', 'identity kept', 'kept_images', True),
-    _column('angle_and_identity', 'angle and identity', 'both', True),
-    _column('visits', 'visits', 'visits', False),
-    _column('endpoint_l1', 'endpoint L1', 'endpoint_l1', False, higher=False),
-    _column('endpoint_ssim', 'endpoint SSIM', 'endpoint_ssim', False),
-    _column('endpoint_angle', 'endpoint angle', 'endpoint_angle', False),
-    _column('endpoint_kept', 'endpoint identity', 'endpoint_kept', False),
+    _column('angle_accuracy', 'angle acc.', 'correct', 'images'),
+    _column('conditioned_angle_accuracy', 'identity-conditioned angle acc.', 'conditioned',
+            'images'),
+    _column('identity_kept', 'identity kept', 'kept_images', 'images'),
+    _column('angle_and_identity', 'angle and identity', 'both', 'images'),
+    _column('rank1', 'rank-1', 'rank1', 'images'),
+    _column('visits', 'visits', 'visits'),
+    _column('endpoint_l1', 'endpoint L1', 'endpoint_l1', higher=False),
+    _column('endpoint_l1_gap_closed', 'endpoint L1 gap closed', 'gap_closed_num',
+            'gap_closed_den'),
+    _column('endpoint_ssim', 'endpoint SSIM', 'endpoint_ssim'),
+    _column('endpoint_angle', 'endpoint angle', 'endpoint_angle'),
+    _column('endpoint_kept', 'endpoint identity', 'endpoint_kept'),
+    _column('endpoint_rank1', 'endpoint rank-1', 'endpoint_rank1'),
+    _column('endpoint_joint', 'endpoint joint rank-1', 'endpoint_joint'),
 )
+def gates(scores, clf_info, keep_info):
+  """{reader: reader_gate}: each reader on real test images and on the oracle's
+  reconstructions along the paths."""
+  out = {'angle': reader_gate(clf_info['test_accuracy'], scores['oracle']['angle_accuracy'])}
+  if keep_info:
+    out[KEEP_FIELD] = reader_gate(keep_info['test_accuracy'], scores['oracle']['identity_kept'])
+  return out
+
 
 EVALUATORS = (Evaluator(
     'viewpoint', COLUMNS, evaluate,
-    options={'identities': (40, 'Identities edited (each along every ordered angle pair).'),
-             'images_per_class_step': (3, 'Path images per unit of angle distance (odd).'),
+    options={'identities': (200, 'Identities edited (each along every ordered angle pair).'),
+             'images_per_class_step': (1, 'Path images per unit of angle distance (odd; 1: '
+                                          'an image at every angle, where the true views are).'),
              'guided_steps': (30, 'Most Riemannian steps of the `guided` operator.'),
              'guided_step_size': (0.1, 'Angle (radians) of one step of `guided`.'),
              'figure_images': (3, 'Images in the editing figure.')},

@@ -18,24 +18,35 @@ T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 
          9: 2.262, 10: 2.228}
 
 
-def bootstrap(values, weights=None, resamples=RESAMPLES, seed=0):
+def bootstrap(values, weights=None, groups=None, resamples=RESAMPLES, seed=0):
   """(mean, low, high) of a (seeds, paths) matrix of per-path values.
 
   The statistic is sum(values) / sum(weights) over the resampled paths, averaged
   over the resampled seeds; weights (paths,) default to 1 (a plain mean). For
   accuracy over images, values are correct images per path and weights the path
   lengths. NaN values (undefined for that path) count as 0, as ACAI's
-  smoothness does.
+  smoothness does. groups (paths,): paths that move together (the paths of one
+  identity) are resampled together: the groups are drawn with replacement, each
+  bringing all its paths.
   """
   values = np.nan_to_num(np.atleast_2d(np.asarray(values, np.float64)))
   seeds, paths = values.shape
   weights = np.ones(paths) if weights is None else np.asarray(weights, np.float64)
   statistic = lambda v, w: float(np.mean(v.sum(axis=1) / w.sum()))
+  if groups is None:
+    draw_paths = lambda rng: rng.integers(0, paths, paths)
+  else:
+    _, group_of = np.unique(np.asarray(groups), return_inverse=True)
+    order = np.argsort(group_of, kind='stable')
+    bounds = np.searchsorted(group_of[order], np.arange(group_of.max() + 2))
+    members = [order[bounds[g]:bounds[g + 1]] for g in range(len(bounds) - 1)]
+    draw_paths = lambda rng: np.concatenate(
+        [members[g] for g in rng.integers(0, len(members), len(members))])
   rng = np.random.default_rng(seed)
   draws = np.empty(resamples)
   for b in range(resamples):
     s = rng.integers(0, seeds, seeds)
-    p = rng.integers(0, paths, paths)
+    p = draw_paths(rng)
     draws[b] = statistic(values[s][:, p], weights[p])
   low, high = np.percentile(draws, [100 * (1 - LEVEL) / 2, 100 * (1 + LEVEL) / 2])
   return statistic(values, weights), float(low), float(high)

@@ -49,16 +49,32 @@ def _edit_paths(op, z, source, target, prototypes, ts):
   return edit.edit_paths(op, z, source, target, prototypes, ts)
 
 
+def _nearest(queries, gallery):
+  """Index of each query's nearest gallery row (squared L2), queries (Q, F), gallery (G, F)."""
+  d = (np.sum(gallery ** 2, axis=1)[None, :] - 2.0 * queries @ gallery.T)
+  return np.argmin(d, axis=1)
+
+
 def viewpoint_study(codes, images, identity, label, keep_class, prototypes, operators, decode,
                     classify, classify_keep, per_step, count, seed):
-  """Scores of every editing operator, and of the oracle and no-edit references.
+  """Scores of every editing operator and of the oracle and no-edit references.
 
   codes (N, d), images (N, H, W, C) uint8, identity (N,), label (N,) (the angle) of
   the scored split; keep_class (N,): the class the edit must keep (the digit), or
   None where there is none (then `identity_kept` is not scored). operators: {name:
   op(z, source, target, prototypes, t)}; decode: codes (M, d) -> images in [0, 1];
   classify / classify_keep: images -> labels. Paths between angles d apart have
-  per_step * d + 1 images.
+  per_step * d + 1 images. The references are paths too: `no_edit` holds the start
+  code at every position, `oracle` takes at each position the code of the identity's
+  true image at the expected angle.
+
+  Besides the classifiers' readings, every path image is read against the true images
+  in pixels: its *identity-conditioned angle* (which of the identity's own views is
+  nearest) and *rank-1* identification (whether, among the true images of every
+  identity of the split at the expected angle, its own is nearest); the endpoint also
+  gets the *joint* rank-1 (nearest of all true images at all angles is its own at the
+  target angle) and the share of the L1 gap closed, (L1_no-edit - L1) / (L1_no-edit -
+  L1_oracle), kept per path as numerator and denominator.
 
   Returns (scores, raw): scores {operator or reference: {metric: value}}, raw every
   path's identity, angles, predicted labels and per-path results.
@@ -75,37 +91,42 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
   starts = np.array([i for i, j in pairs for _ in rows])
   ends = np.array([j for i, j in pairs for _ in rows])
   start_index, end_index = index[path_rows, starts], index[path_rows, ends]
-  truth = images[end_index].astype(np.float32) / 255.0
+  truth = images.astype(np.float32) / 255.0
+  flat = truth.reshape(len(truth), -1)
   keep = None if keep_class is None else keep_class[start_index]
   raw = {'identity': ids[path_rows].tolist(), 'start_class': starts.tolist(),
          'end_class': ends.tolist(), 'start_index': start_index.tolist(),
          'end_index': end_index.tolist(), 'operators': {}}
-
-  def endpoint_fields(decoded, target):
-    l1, ssim = image_quality.l1_and_ssim(decoded, truth)
-    fields = {'endpoint_l1': np.asarray(l1).tolist(), 'endpoint_ssim': np.asarray(ssim).tolist(),
-              'endpoint_angle': (np.asarray(classify(decoded)) == target).tolist()}
-    if keep is not None:
-      fields['endpoint_kept'] = (np.asarray(classify_keep(decoded)) == keep).tolist()
-    return fields
-
-  raw['oracle'] = endpoint_fields(decode(codes[end_index]), ends)
-  raw['no_edit'] = endpoint_fields(decode(codes[start_index]), ends)
   distances = np.abs(ends - starts)
-  for name, op in operators.items():
-    per_op = {'predicted': [], 'kept': [], 'correct': [], 'monotone': [], 'visits': [],
-              'kept_images': [], 'both': [], 'endpoint': []}
-    for distance in np.unique(distances):
+  for name in [*operators, *REFERENCES]:
+    per_op = {key: [] for key in ('predicted', 'kept', 'correct', 'monotone', 'visits',
+                                  'kept_images', 'both', 'conditioned', 'rank1')}
+    endpoints, endpoint_rank1 = [], []
+    for distance in np.unique(distances):   # `pairs` is sorted by distance: path order
       sel = np.flatnonzero(distances == distance)
       ts = sphere.path_ts(per_step * int(distance) + 1)
       ya, yb = jnp.asarray(starts[sel]), jnp.asarray(ends[sel])
-      paths = _edit_paths(op, jnp.asarray(codes[start_index[sel]]), ya, yb, prototypes, ts)
-      flat = np.asarray(paths).reshape(-1, paths.shape[-1])
-      decoded = decode(flat)
+      expected = np.asarray(jax.vmap(interpolation.expected_labels, in_axes=(0, 0, None))(
+          ya, yb, ts))
+      if name == 'no_edit':
+        paths = np.repeat(codes[start_index[sel]][:, None], len(ts), axis=1)
+      elif name == 'oracle':
+        paths = codes[index[path_rows[sel][:, None], expected]]
+      else:
+        paths = np.asarray(_edit_paths(operators[name], jnp.asarray(codes[start_index[sel]]),
+                                       ya, yb, prototypes, ts))
       shape = paths.shape[:2]
+      decoded = decode(paths.reshape(-1, paths.shape[-1]))
+      queries = decoded.reshape(*shape, -1)
       predicted = np.asarray(classify(decoded)).reshape(shape).astype(np.int32)
       scores = interpolation.path_scores(jnp.asarray(predicted), ya, yb, ts)
-      expected = np.asarray(jax.vmap(interpolation.expected_labels, in_axes=(0, 0, None))(ya, yb, ts))
+      own_views = flat[index[path_rows[sel]]]                       # (P, K, F)
+      nearest_view = np.stack([_nearest(q, v) for q, v in zip(queries, own_views)])
+      rank1 = np.zeros(shape, bool)
+      for c in np.unique(expected):
+        at = expected == c
+        rank1[at] = _nearest(queries[at], flat[index[:, c]]) == np.broadcast_to(
+            path_rows[sel][:, None], shape)[at]
       if keep is None:
         kept = np.ones(shape, bool)
       else:
@@ -114,15 +135,28 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
       per_op['predicted'] += predicted.tolist()
       per_op['kept_images'] += kept.sum(axis=1).tolist()
       per_op['both'] += (kept & (predicted == expected)).sum(axis=1).tolist()
+      per_op['conditioned'] += (nearest_view == expected).sum(axis=1).tolist()
+      per_op['rank1'] += rank1.sum(axis=1).tolist()
       for key in ('correct', 'monotone', 'visits'):
         per_op[key] += np.asarray(scores[key]).tolist()
-      per_op['endpoint'].append(decoded.reshape(*shape, *decoded.shape[1:])[:, -1])
-    # `pairs` is sorted by distance, so the groups above come in path order.
-    endpoints = np.concatenate(per_op.pop('endpoint'))
-    per_op.update(endpoint_fields(endpoints, ends))
+      endpoints.append(decoded.reshape(*shape, *decoded.shape[1:])[:, -1])
+      endpoint_rank1 += rank1[:, -1].tolist()
+    endpoints = np.concatenate(endpoints)
+    l1, ssim = image_quality.l1_and_ssim(endpoints, truth[end_index])
+    joint = _nearest(endpoints.reshape(len(endpoints), -1), flat[index.reshape(-1)])
+    per_op.update(endpoint_l1=np.asarray(l1).tolist(), endpoint_ssim=np.asarray(ssim).tolist(),
+                  endpoint_angle=(np.asarray(classify(endpoints)) == ends).tolist(),
+                  endpoint_rank1=endpoint_rank1,
+                  endpoint_joint=(index.reshape(-1)[joint] == end_index).tolist())
     if keep is None:
       del per_op['kept'], per_op['kept_images'], per_op['both']
+    else:
+      per_op['endpoint_kept'] = (np.asarray(classify_keep(endpoints)) == keep).tolist()
     raw['operators'][name] = per_op
+  for per_op in raw['operators'].values():
+    no_edit, oracle = (np.array(raw['operators'][r]['endpoint_l1']) for r in ('no_edit', 'oracle'))
+    per_op['gap_closed_num'] = (no_edit - np.array(per_op['endpoint_l1'])).tolist()
+    per_op['gap_closed_den'] = (no_edit - oracle).tolist()
   return summarize(raw), raw
 
 
@@ -133,19 +167,16 @@ def summarize(raw):
     row = interpolation.path_summary(per_op)
     row['angle_accuracy'] = row.pop('accuracy')
     images = row['images']
+    row['conditioned_angle_accuracy'] = sum(per_op['conditioned']) / images
+    row['rank1'] = sum(per_op['rank1']) / images
     if 'kept_images' in per_op:
       row['identity_kept'] = sum(per_op['kept_images']) / images
       row['angle_and_identity'] = sum(per_op['both']) / images
-    out[name] = {**row, **_endpoint_summary(per_op)}
-  for name in REFERENCES:
-    out[name] = _endpoint_summary(raw[name])
-  return out
-
-
-def _endpoint_summary(fields):
-  out = {'endpoint_l1': float(np.mean(fields['endpoint_l1'])),
-         'endpoint_ssim': float(np.mean(fields['endpoint_ssim'])),
-         'endpoint_angle': float(np.mean(fields['endpoint_angle']))}
-  if 'endpoint_kept' in fields:
-    out['endpoint_kept'] = float(np.mean(fields['endpoint_kept']))
+    for key in ('endpoint_l1', 'endpoint_ssim', 'endpoint_angle', 'endpoint_kept',
+                'endpoint_rank1', 'endpoint_joint'):
+      if key in per_op:
+        row[key] = float(np.mean(per_op[key]))
+    den = float(np.sum(per_op['gap_closed_den']))
+    row['endpoint_l1_gap_closed'] = float(np.sum(per_op['gap_closed_num'])) / den if den else None
+    out[name] = row
   return out
