@@ -20,6 +20,7 @@ import ml_collections
 
 from jsemrep.errors import ConfigError
 
+MAX_SEED = 2 ** 31 - 1   # seeds travel as int32 knobs
 SWEEPABLE = ('seed', 'atn.margin', 'triplet.margin', 'acai.gamma')
 WEIGHT_PREFIX = 'loss.weights.'
 
@@ -72,7 +73,7 @@ def _parse_value(key, text):
   try:
     if key == 'seed':
       value = int(text)
-      if value < 0:
+      if not 0 <= value <= MAX_SEED:
         raise ValueError
       return value
     value = float(text)
@@ -80,7 +81,7 @@ def _parse_value(key, text):
       raise ValueError
     return value
   except ValueError:
-    kind = 'a non-negative integer' if key == 'seed' else 'a finite number'
+    kind = f'an integer from 0 to {MAX_SEED}' if key == 'seed' else 'a finite number'
     raise ConfigError(f'config sweep: {key}={text!r} is not {kind}') from None
 
 

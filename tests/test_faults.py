@@ -125,6 +125,12 @@ def test_kill_term_on_the_command_line_exits_75_after_saving(make_config, tmp_pa
     ({'eval_every': 3}, r'config eval_every=3 is not allowed: 0 \(off\) or a multiple of '
                         r'log_every=2 \(it is logged with the losses\)'),
     ({'sweep': 'atn.margin=0.9,9'}, r'config atn.margin=9.0 is not allowed: an angle in \(0, pi\]'),
+    ({'seed': 2 ** 32}, 'config seed=4294967296 is not allowed: an integer from 0 to 2147483647'),
+    ({'sweep': 'seed=0,4294967296'}, "config sweep: seed='4294967296' is not an integer from 0 "
+                                     'to 2147483647'),
+    ({'critic.b1': 5.0}, r"config critic.b1=5.0 is not allowed: in \[0, 1\) \(Adam's first"),
+    ({'num_devices': 3, 'data.manual_dir': '/nonexistent'},
+     'config batch_size=16 is not allowed: it is not divisible by the 3 devices'),
 ])
 def test_bad_config_values_are_one_error_before_anything_is_written(make_config, tmp_path,
                                                                     override, message):
@@ -162,6 +168,40 @@ def test_resume_with_another_method_or_model_is_refused_and_loses_nothing(make_c
   assert checkpoint.latest_step(tmp_path) == 2
   assert checkpoint.restore_config(tmp_path).method == 'atnl'
   assert int(train.train_and_evaluate(make_config(num_steps=4), tmp_path).step) == 4
+
+
+def test_resume_says_and_records_what_it_changes_and_refuses_another_seed_or_rule(
+    make_config, tmp_path, capsys):
+  train.train_and_evaluate(make_config(num_steps=2), tmp_path)
+  for override, what in (({'seed': 1}, 'seed=0 -> 1'),
+                         ({'atn.neighbor': 'adjacent'}, "atn.neighbor='ordinal' -> 'adjacent'")):
+    with pytest.raises(ConfigError, match=f'holds a run with another setup \\({what}\\)'):
+      train.train_and_evaluate(make_config(num_steps=4, **override), tmp_path)
+  capsys.readouterr()
+  train.train_and_evaluate(make_config(num_steps=4, learning_rate=5e-4), tmp_path)
+  out = capsys.readouterr().out
+  assert 'learning_rate 0.001 -> 0.0005 from step 2' in out and 'num_steps 2 -> 4 from step 2' in out
+  changes = [json.loads(line) for line in open(tmp_path / 'changes.jsonl')]
+  assert {'step': 2, 'key': 'learning_rate', 'from': 0.001, 'to': 0.0005} in changes
+
+
+def test_metrics_jsonl_is_strict_json_when_a_loss_is_not_finite(tmp_path):
+  writer = writer_lib.MetricsWriter(tmp_path, 10, 16)
+  writer.write(2, {'rec': 0.5, 'kl': float('nan'), 'atn': float('inf')})
+  writer.close()
+  def refuse(token):
+    raise ValueError(token)
+  record = json.loads((tmp_path / 'metrics.jsonl').read_text(), parse_constant=refuse)
+  assert record['rec'] == 0.5 and record['kl'] is None and record['atn'] is None
+  assert record['nonfinite'] == ['atn', 'kl']
+
+
+def test_a_different_sweep_in_a_used_workdir_is_refused(make_config, tmp_path):
+  train.train_and_evaluate(make_config(num_steps=2, sweep='seed=0,1'), tmp_path)
+  with pytest.raises(ConfigError, match="holds the sweep 'seed=0,1'; this command asks for "
+                                        "'seed=0,2': give the new sweep another --workdir"):
+    train.train_and_evaluate(make_config(num_steps=2, sweep='seed=0,2'), tmp_path)
+  assert json.loads((tmp_path / 'sweep.json').read_text())['sweep'] == 'seed=0,1'
 
 
 def test_a_second_trainer_on_the_workdir_is_refused(make_config, tmp_path):

@@ -26,7 +26,7 @@ def test_parse_is_the_product_in_the_order_written():
     ('model.latent_dim=8,16', 'config sweep: model.latent_dim cannot be swept in one compiled '
                               'step; sweepable: seed, atn.margin, triplet.margin, acai.gamma, '
                               'loss.weights.NAME'),
-    ('seed=0,-1', "config sweep: seed='-1' is not a non-negative integer"),
+    ('seed=0,-1', "config sweep: seed='-1' is not an integer from 0 to 2147483647"),
     ('atn.margin=0.9,x', "config sweep: atn.margin='x' is not a finite number"),
     ('seed=0 seed=1', 'config sweep: seed is given twice'),
     ('seed=1,1', 'config sweep: seed repeats a value (1,1)'),

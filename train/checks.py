@@ -15,7 +15,11 @@ SWEEP_MODES = ('sequential', 'vmap')
 
 # Keys whose change makes a different run: resuming with another value is refused.
 STRUCTURAL_KEYS = ('method', 'data.name', 'model.latent_dim', 'model.channels', 'model.hidden',
-                   'model.upsampling', 'model.downsampling', 'loss.reconstruction')
+                   'model.upsampling', 'model.downsampling', 'loss.reconstruction',
+                   'atn.neighbor', 'seed')
+# Keys a resume may change without a word: where things are, and what the data decides.
+UNRECORDED_KEYS = ('data.data_dir', 'data.manual_dir', 'data.num_classes', 'data.circular',
+                   'model.image_shape', 'sweep', 'sweep_mode')
 
 
 def _get(config, key):
@@ -65,7 +69,9 @@ def validate(config):
       ('keep_checkpoints', _positive_int, 'a positive integer (checkpoints kept)'),
       ('num_devices', lambda v: isinstance(v, int) and v >= 0, '0 (every device) or a positive '
        'integer'),
-      ('seed', lambda v: isinstance(v, int) and v >= 0, 'a non-negative integer'),
+      ('seed', lambda v: isinstance(v, int) and 0 <= v <= hparams.MAX_SEED,
+       f'an integer from 0 to {hparams.MAX_SEED}'),
+      ('critic.b1', lambda v: 0 <= v < 1, 'in [0, 1) (Adam\'s first-moment decay)'),
       ('model.latent_dim', _positive_int, 'a positive integer'),
       ('model.channels', _positive_ints, 'a tuple of positive integers'),
       ('model.hidden', _positive_ints, 'a tuple of positive integers'),
@@ -120,3 +126,23 @@ def check_resume(stored, requested, workdir):
 
 def _normal(value):
   return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def _leaves(config, prefix=''):
+  out = {}
+  for key, value in config.items():
+    if hasattr(value, 'items'):
+      out.update(_leaves(value, f'{prefix}{key}.'))
+    else:
+      out[prefix + key] = _normal(value)
+  return out
+
+
+def resume_changes(stored, requested):
+  """[(key, stored value, requested value)] of the non-structural settings a resume
+  changes (learning rate, weights, margins, schedule ...): said and recorded, not
+  refused. Keys an older run did not store are not compared."""
+  old, new = _leaves(stored), _leaves(requested)
+  return [(key, old[key], new[key]) for key in sorted(old.keys() & new.keys())
+          if key not in STRUCTURAL_KEYS and key not in UNRECORDED_KEYS
+          and old[key] != new[key] and not (old[key] is None or new[key] is None)]

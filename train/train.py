@@ -174,9 +174,21 @@ def train_sweep(config, workdir):
   configs = [hparams_lib.apply(config, overrides) for overrides in variants]
   workdirs = [os.path.join(workdir, hparams_lib.variant_name(o)) for o in variants]
   checks.validate(config)
+  record_path = os.path.join(workdir, SWEEP_RECORD)
+  if os.path.exists(record_path):
+    with open(record_path, encoding='utf-8') as f:
+      recorded = json.load(f).get('sweep')
+    if recorded != config.sweep:
+      raise ConfigError(f'{workdir} holds the sweep {recorded!r}; this command asks for '
+                        f'{config.sweep!r}: give the new sweep another --workdir')
+  for c, w in zip(configs, workdirs):
+    checks.validate(c)
+    stored = checkpoint.stored_config(w)
+    if stored is not None:
+      checks.check_resume(stored, c, w)
   if parallel.is_primary():
     os.makedirs(workdir, exist_ok=True)
-    with open(os.path.join(workdir, SWEEP_RECORD), 'w', encoding='utf-8') as f:
+    with open(record_path, 'w', encoding='utf-8') as f:
       json.dump({'sweep': config.sweep, 'mode': config.sweep_mode,
                  'variants': [{'overrides': o, 'workdir': hparams_lib.variant_name(o)}
                               for o in variants]}, f, indent=1)
@@ -196,10 +208,10 @@ def _train_runs(configs, workdirs, stacked):
     stored = checkpoint.stored_config(workdir)
     if stored is not None:
       checks.check_resume(stored, config, workdir)
+  mesh = parallel.make_mesh(configs[0].num_devices or None)   # refused before any data load
+  parallel.check_batch_size(configs[0].batch_size, mesh)
   train = _load_train_split(configs[0])
   configs = [complete_config(c, train) for c in configs]
-  mesh = parallel.make_mesh(configs[0].num_devices or None)
-  parallel.check_batch_size(configs[0].batch_size, mesh)
   if configs[0].batch_size > len(train['label']):
     raise ConfigError(f'config batch_size={configs[0].batch_size} is not allowed: it exceeds the '
                       f'{len(train["label"])} training examples of {configs[0].data.name}')
@@ -266,8 +278,10 @@ def _train(configs, workdirs, values, feed, mesh, step_fn, stacked):
   for c, w, mngr in zip(configs, workdirs, mngrs):
     state = methods.init_state(c, jax.random.PRNGKey(c.seed))
     if mngr.all_steps():
-      _, _, state = checkpoint.restore_good(mngr, w, state, fallback=True)
+      _, stored, state = checkpoint.restore_good(mngr, w, state, fallback=True)
       say(f'resuming from step {int(state.step)} in {w}')
+      _say_changes(w, checks.resume_changes(stored, c) if stored is not None else [],
+                   int(state.step))
     states.append(state)
   starts = [int(s.step) for s in states]
   if len(set(starts)) > 1:
@@ -311,6 +325,19 @@ def _train(configs, workdirs, values, feed, mesh, step_fn, stacked):
       mngr.close()
       writer.close()
   return members(state)
+
+
+CHANGES_LOG = 'changes.jsonl'
+
+
+def _say_changes(workdir, changes, step):
+  """Says each setting a resume changes and appends it to DIR/changes.jsonl."""
+  for key, old, new in changes:
+    say(f'{key} {old} -> {new} from step {step}')
+  if changes and parallel.is_primary():
+    with open(os.path.join(workdir, CHANGES_LOG), 'a', encoding='utf-8') as f:
+      for key, old, new in changes:
+        f.write(json.dumps({'step': step, 'key': key, 'from': old, 'to': new}) + '\n')
 
 
 def _save(mngr, state, config):

@@ -1,4 +1,5 @@
-"""Where training metrics go: metrics.jsonl, TensorBoard scalars and a progress line."""
+"""Where training metrics go: metrics.jsonl (strict JSON: a non-finite value is written
+as null and named under `nonfinite`), TensorBoard scalars and a progress line."""
 
 import datetime
 import json
@@ -34,7 +35,7 @@ class MetricsWriter:
               'steps_per_s': steps_per_s, 'images_per_s': steps_per_s * self._batch_size}
     if not self._enabled:
       return record
-    self._jsonl.write(json.dumps(record) + '\n')
+    self._jsonl.write(json.dumps(strict_json(record), allow_nan=False) + '\n')
     self._jsonl.flush()
     for name, value in record.items():
       if name != 'step' and math.isfinite(value):   # a non-finite value stops training anyway
@@ -49,6 +50,15 @@ class MetricsWriter:
     if self._enabled:
       self._jsonl.close()
       self._tb.close()
+
+
+def strict_json(record):
+  """The record as strict JSON: a non-finite value becomes null and its name is listed
+  under `nonfinite` (bare NaN tokens are rejected by strict JSON readers)."""
+  bad = sorted(k for k, v in record.items() if isinstance(v, float) and not math.isfinite(v))
+  if not bad:
+    return record
+  return {**{k: (None if k in bad else v) for k, v in record.items()}, 'nonfinite': bad}
 
 
 def _drop_records_after(path, step):
