@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 
 import jax
 import numpy as np
@@ -77,6 +78,21 @@ def test_sigterm_saves_the_current_step_and_the_resumed_run_is_bit_identical(
   steps = [json.loads(line)['step'] for line in open(tmp_path / 'split' / 'metrics.jsonl')]
   assert steps == [1, 2, 3, 4, 5, 6]
   assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+@pytest.mark.parametrize('sig', [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_during_start_up_exits_75_in_one_line(tmp_path, sig):
+  proc = subprocess.Popen([sys.executable, '-m', 'train.main', '--config=train/configs/demo.py',
+                           f'--workdir={tmp_path / "run"}'], cwd=ROOT, text=True,
+                          env=program_env(JSEMREP_CPU_TUNING='0'), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE)
+  time.sleep(1.0)     # importing JAX and the libraries
+  proc.send_signal(sig)
+  _, stderr = proc.communicate(timeout=60)
+  assert proc.returncode == 75
+  assert stderr.strip().splitlines() == [
+      f'stopped by {sig.name} outside the training loop: nothing unsaved (the last checkpoint '
+      'stands); run the same command to continue']
 
 
 def test_kill_term_on_the_command_line_exits_75_after_saving(make_config, tmp_path):

@@ -5,14 +5,31 @@ data source, a busy workdir); 2 a bad command line or config; 75 stopped by SIGT
 or SIGINT after saving the current step (run the same command to continue).
 """
 
+import signal
+import sys
+
 from jsemrep import runtime
+
+EXIT_STOPPED = 75   # EX_TEMPFAIL, as train.Preempted
+
+
+def stop_outside_the_loop(signum, frame):
+  """SIGTERM/SIGINT while starting up (imports, data, restore, compile) or closing:
+  nothing unsaved to lose, so one line and exit 75 (the training loop has its own
+  handlers, which save first)."""
+  del frame
+  print(f'stopped by {signal.Signals(signum).name} outside the training loop: nothing unsaved '
+        '(the last checkpoint stands); run the same command to continue', file=sys.stderr,
+        flush=True)
+  raise SystemExit(EXIT_STOPPED)
+
 
 if __name__ == '__main__':
   runtime.prepare_process()   # before JAX is imported
+  for _signal in (signal.SIGTERM, signal.SIGINT):
+    signal.signal(_signal, stop_outside_the_loop)
 
 # pylint: disable=wrong-import-position
-
-import sys
 
 from absl import app
 from absl import flags
