@@ -6,6 +6,7 @@ reads back whole and finite; a bad one is reported by name and, when training,
 moved aside to DIR/checkpoints.bad/ (kept for inspection, out of Orbax's way).
 """
 
+import hashlib
 import os
 import shutil
 import sys
@@ -40,13 +41,28 @@ def all_finite(tree):
   return bool(parallel.to_host(jnp.all(jnp.stack(leaves)))) if leaves else True
 
 
+def digests(tree):
+  """{leaf path: SHA-256 of the leaf's bytes, dtype and shape}: what a checkpoint's
+  arrays must read back as (Orbax does not check the bytes it reads)."""
+  out = {}
+  for path, leaf in jax.tree_util.tree_leaves_with_path(tree):
+    array = parallel.to_host(leaf) if isinstance(leaf, jax.Array) else leaf
+    array = jnp.asarray(array) if not hasattr(array, 'tobytes') else array
+    h = hashlib.sha256(f'{array.dtype}{array.shape}'.encode())
+    h.update(memoryview(array).tobytes() if array.ndim else array.tobytes())
+    out[jax.tree_util.keystr(path)] = h.hexdigest()
+  return out
+
+
 def save(mngr, state, config):
-  """Saves state at its step with the config; CheckpointError (naming the last good
-  checkpoint) if the write fails, with no partial checkpoint left behind."""
+  """Saves state at its step with the config and the digest of every array;
+  CheckpointError (naming the last good checkpoint) if the write fails, with no
+  partial checkpoint left behind."""
   step = int(parallel.to_host(state.step))
   try:
     mngr.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(state),
-                                            config=ocp.args.JsonSave(config.to_dict())))
+                                            config=ocp.args.JsonSave(config.to_dict()),
+                                            digest=ocp.args.JsonSave(digests(state))))
     mngr.wait_until_finished()
   except Exception as e:  # pylint: disable=broad-except
     directory = str(mngr.directory)
@@ -79,11 +95,21 @@ def _no_checkpoint(workdir):
 
 def _restore(mngr, step, abstract_state):
   args = {'config': ocp.args.JsonRestore()}
+  has_digest = os.path.isdir(os.path.join(str(mngr.directory), str(step), 'digest'))
   if abstract_state is not None:
     args['state'] = ocp.args.StandardRestore(abstract_state)
+    if has_digest:     # checkpoints written before digests have none to check
+      args['digest'] = ocp.args.JsonRestore()
   restored = mngr.restore(step, args=ocp.args.Composite(**args))
-  if abstract_state is not None and not all_finite(restored['state']):
-    raise ValueError('its parameters or optimiser state are not finite')
+  if abstract_state is not None:
+    if has_digest:
+      got = digests(restored['state'])
+      bad = [k for k, v in restored['digest'].items() if got.get(k) != v]
+      if bad:
+        raise ValueError(f'{len(bad)} of its arrays do not match the digests saved with them '
+                         f'(first: {bad[0]}): the files were changed or damaged')
+    if not all_finite(restored['state']):
+      raise ValueError('its parameters or optimiser state are not finite')
   return ml_collections.ConfigDict(restored['config']), restored.get('state')
 
 

@@ -56,6 +56,15 @@ def test_divergence_stops_within_a_logging_interval_and_keeps_only_finite_checkp
     train.train_and_evaluate(config, tmp_path)
 
 
+def test_divergence_soon_after_a_resume_names_the_checkpoint_as_a_possible_cause(
+    make_config, tmp_path):
+  train.train_and_evaluate(make_config(num_steps=2), tmp_path)
+  with pytest.raises(DivergedError, match=r'not finite at step [234]; .* it diverged [12] steps '
+                                          r'after resuming from checkpoint 2, which may be the '
+                                          r'cause: move it out of checkpoints/'):
+    train.train_and_evaluate(make_config(num_steps=40, learning_rate=1e4, log_every=1), tmp_path)
+
+
 def test_sigterm_saves_the_current_step_and_the_resumed_run_is_bit_identical(
     make_config, tmp_path, monkeypatch):
   whole = train.train_and_evaluate(make_config(num_steps=6, checkpoint_every=100),
@@ -397,3 +406,44 @@ def test_resume_check_skips_keys_an_older_run_did_not_store(make_config):
   stored.model.latent_dim = 32
   with pytest.raises(ConfigError, match='model.latent_dim=32 -> 8'):
     checks.check_resume(stored, requested, 'DIR')
+
+
+def test_overwritten_array_bytes_are_caught_by_the_digests(make_config, tmp_path, capfd):
+  """4 KiB of the largest array file overwritten with bytes from elsewhere in it: Orbax
+  and TensorStore read plausible values back without a word (found by a fault pass);
+  the digests saved with each checkpoint refuse them in load_run, in the evaluation
+  programs, and in training, which moves the step aside and resumes from the one before."""
+  config = make_config(num_steps=2, checkpoint_every=1, **{'model.hidden': (256, 128)})
+  train.train_and_evaluate(config, tmp_path)
+  arrays = [p for p in (tmp_path / 'checkpoints' / '2').rglob('*')
+            if p.is_file() and p.parent.name == 'd']
+  path = max(arrays, key=lambda p: p.stat().st_size)
+  raw = bytearray(path.read_bytes())
+  raw[len(raw) // 2:len(raw) // 2 + 4096] = raw[len(raw) // 8:len(raw) // 8 + 4096]
+  path.write_bytes(bytes(raw))
+  digest_error = (r'checkpoints/2 is unusable: ValueError: \d+ of its arrays do not match the '
+                  r'digests saved with them')
+  with pytest.raises(CheckpointError, match=digest_error):
+    runs.load_run(tmp_path)
+  from eval import common  # pylint: disable=import-outside-toplevel
+  with pytest.raises(CheckpointError, match=digest_error):
+    common.evaluate(str(tmp_path), ['reconstruction'])
+  state = train.train_and_evaluate(make_config(num_steps=3, checkpoint_every=1,
+                                               **{'model.hidden': (256, 128)}), tmp_path)
+  assert 'do not match the digests' in capfd.readouterr().err
+  assert (tmp_path / 'checkpoints.bad' / '2').exists() and int(state.step) == 3
+
+
+def test_a_digest_that_does_not_match_is_refused(trained_run, tmp_path):
+  source, _, _ = trained_run
+  shutil.copytree(source, tmp_path / 'run')
+  digest_files = [p for p in (tmp_path / 'run' / 'checkpoints' / '4' / 'digest').rglob('*')
+                  if p.is_file()]
+  record = json.loads(digest_files[0].read_text())
+  first = sorted(record)[0]
+  record[first] = '0' * 64
+  digest_files[0].write_text(json.dumps(record))
+  with pytest.raises(CheckpointError, match=r'1 of its arrays do not match the digests saved '
+                                            r'with them \(first: '):
+    runs.load_run(tmp_path / 'run')
+  assert runs.load_run(tmp_path / 'run', step=2).step == 2

@@ -311,7 +311,7 @@ def _train(configs, workdirs, values, feed, mesh, step_fn, stacked):
                                            members(parallel.to_host(metrics)), members(state)):
             if during is not None and step % config.eval_every == 0:
               m = {**m, **during(c, parallel.to_host(s.params['vae']), step)}
-            _check_finite_and_spread(writer.write(step, m), c, mngr)
+            _check_finite_and_spread(writer.write(step, m), c, mngr, starts[0])
         if step % config.checkpoint_every == 0 or step == config.num_steps:
           for c, mngr, s in zip(configs, mngrs, members(state)):
             _save(mngr, s, c)
@@ -355,12 +355,20 @@ def _last(mngr):
   return 'none' if step is None else f'step {step}'
 
 
-def _check_finite_and_spread(record, config, mngr):
+SOON_AFTER_RESUME = 2   # logging intervals after a resume in which divergence may be its doing
+
+
+def _check_finite_and_spread(record, config, mngr, resumed_from):
   bad = [k for k, v in record.items() if k != 'step' and not np.isfinite(v)]
   if bad:
+    hint = 'try a lower learning_rate'
+    if resumed_from and record['step'] - resumed_from <= SOON_AFTER_RESUME * config.log_every:
+      hint = (f'it diverged {record["step"] - resumed_from} steps after resuming from checkpoint '
+              f'{resumed_from}, which may be the cause: move it out of checkpoints/ to resume '
+              'from the one before; else try a lower learning_rate')
     raise DivergedError(f'training diverged: {", ".join(bad)} not finite at step {record["step"]}; '
                         f'no checkpoint of it was saved (the last good checkpoint is '
-                        f'{_last(mngr)}); try a lower learning_rate')
+                        f'{_last(mngr)}); {hint}')
   if config.stop_on_collapse and record['code_spread'] < config.stop_on_collapse:
     raise DivergedError(f'codes collapsed at step {record["step"]}: code_spread '
                         f'{record["code_spread"]:.4f} < stop_on_collapse={config.stop_on_collapse} '
