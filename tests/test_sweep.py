@@ -114,3 +114,19 @@ def test_a_sweep_over_a_weight_that_is_0_somewhere_equals_the_separate_runs(make
         make_config(num_steps=3, method='atnl_adv', **{'loss.weights.adv': adv}),
         tmp_path / f'alone{index}')
     jax.tree.map(np.testing.assert_array_equal, _params(alone), _params(states[index]))
+
+
+def test_a_diverging_variant_is_stopped_alone_named_and_marked(make_config, tmp_path):
+  sweep = make_config(num_steps=4, sweep='loss.weights.kl=1e38,0.0001')
+  with pytest.raises(train.SweepError, match=r'1 of 2 sweep variants failed \(the others '
+                                             r'trained; see sweep.json\): .*loss.weights.kl=1e\+38: '
+                                             r'(training diverged|the state at step \d+ is not '
+                                             r'finite)'):
+    train.train_and_evaluate(sweep, tmp_path)
+  record = json.loads((tmp_path / 'sweep.json').read_text())
+  assert 'failed' in record['variants'][0] and 'failed' not in record['variants'][1]
+  assert checkpoint.latest_step(tmp_path / 'loss.weights.kl=0.0001') == 4
+  # A rerun does not retrain the finished variant and fails the same way on the other.
+  with pytest.raises(train.SweepError):
+    train.train_and_evaluate(sweep, tmp_path)
+  assert checkpoint.latest_step(tmp_path / 'loss.weights.kl=0.0001') == 4

@@ -194,15 +194,33 @@ def train_sweep(config, workdir):
                               for o in variants]}, f, indent=1)
   say(f'sweep of {len(variants)} variants ({config.sweep_mode}): '
       f'{", ".join(hparams_lib.variant_name(o) for o in variants)}')
-  return _train_runs(configs, workdirs, stacked=config.sweep_mode == 'vmap')
+  failures = {}
+  states = _train_runs(configs, workdirs, stacked=config.sweep_mode == 'vmap', failures=failures)
+  if parallel.is_primary():
+    with open(record_path, 'w', encoding='utf-8') as f:
+      json.dump({'sweep': config.sweep, 'mode': config.sweep_mode,
+                 'variants': [{'overrides': o, 'workdir': hparams_lib.variant_name(o),
+                               **({'failed': failures[i]} if i in failures else {})}
+                              for i, o in enumerate(variants)]}, f, indent=1)
+  if failures:
+    raise SweepError(f'{len(failures)} of {len(variants)} sweep variants failed (the others '
+                     'trained; see sweep.json): ' + '; '.join(
+                         f'{workdirs[i]}: {failures[i]}' for i in sorted(failures)))
+  return states
 
 
 SWEEP_RECORD = 'sweep.json'
 
 
-def _train_runs(configs, workdirs, stacked):
+class SweepError(JsemrepError):
+  """Some variants of a sweep failed; the others trained."""
+
+
+def _train_runs(configs, workdirs, stacked, failures=None):
   """Checks, loads the data once, builds one step for all configs, and trains them:
-  all at once (stacked) or one after the other."""
+  all at once (stacked) or one after the other. With `failures` (a dict), a variant
+  trained on its own that diverges is stopped alone: {its index: the message}, and
+  the others train on (its state is None)."""
   for config, workdir in zip(configs, workdirs):
     checks.validate(config)
     stored = checkpoint.stored_config(workdir)
@@ -238,6 +256,12 @@ def _train_runs(configs, workdirs, stacked):
       try:
         states += _train([configs[i] for i in group], [workdirs[i] for i in group],
                          [values[i] for i in group], feed, mesh, step_fn, stacked)
+      except DivergedError as e:
+        if failures is None or len(group) > 1:
+          raise
+        failures[group[0]] = str(e)
+        states.append(None)
+        say(f'error: {workdirs[group[0]]}: {e}; going on with the other variants')
       finally:
         if feed is not shared:
           feed.close()
