@@ -17,7 +17,7 @@ import ml_collections
 import orbax.checkpoint as ocp
 
 from jsemrep import parallel
-from jsemrep.errors import CheckpointError
+from jsemrep.errors import CheckpointError, ConfigError
 
 
 def checkpoint_dir(workdir):
@@ -140,14 +140,46 @@ def restore_good(mngr, workdir, abstract_state=None, step=None, fallback=False):
         older = [s for s in sorted(mngr.all_steps()) if s < candidate]
         hint = f'; older checkpoints: steps {older} (--step=N)' if older else ''
         raise CheckpointError(f'checkpoint {path} is unusable: {_brief(e)}{hint}') from e
+      if _is_mismatch(e):
+        raise ConfigError(f'{path} does not fit this config ({_brief(e)}): it holds a run of '
+                          'another model; start the new run with another --workdir') from e
       problems.append(f'step {candidate} ({_brief(e)})')
-      target = os.path.join(os.path.abspath(workdir), 'checkpoints.bad', str(candidate))
+      target = _free_path(os.path.join(bad_dir(workdir), str(candidate)))
       os.makedirs(os.path.dirname(target), exist_ok=True)
       shutil.move(path, target)
       print(f'warning: checkpoint {path} is unusable ({_brief(e)}); moved to {target}, '
             'trying the one before', file=sys.stderr, flush=True)
   mngr.reload()
   raise CheckpointError(f'{checkpoint_dir(workdir)}: no usable checkpoint: ' + '; '.join(problems))
+
+
+def bad_dir(workdir):
+  """Where training moves the checkpoints it cannot use."""
+  return os.path.join(os.path.abspath(workdir), 'checkpoints.bad')
+
+
+def bad_steps(workdir):
+  """The steps moved to checkpoints.bad (a second copy of a step is STEP.N)."""
+  if not os.path.isdir(bad_dir(workdir)):
+    return []
+  return sorted({int(n.split('.')[0]) for n in os.listdir(bad_dir(workdir))
+                 if n.split('.')[0].isdigit()})
+
+
+def _free_path(path):
+  """path, or path.1, path.2 ... where path is taken (a step moved aside twice)."""
+  n, free = 0, path
+  while os.path.exists(free):
+    n += 1
+    free = f'{path}.{n}'
+  return free
+
+
+def _is_mismatch(error):
+  """Whether a restore failed because the checkpoint's arrays do not fit the requested
+  model (a config reason), rather than because the files are damaged."""
+  text = str(error)
+  return 'not compatible with the stored shape' in text or 'tree structure' in text
 
 
 def restore_config(workdir, step=None):
@@ -181,11 +213,18 @@ def restore_trained(workdir, step=None):
 
 
 def stored_config(workdir):
-  """The config of the newest readable checkpoint in workdir, or None if there is none."""
+  """The config of the newest checkpoint in workdir whose config reads back, or None if
+  there is none (an unreadable newer config does not hide an older one)."""
   if latest_step(workdir) is None:
     return None
+  mngr = manager(workdir, read_only=True)
   try:
-    return restore_config(workdir)
-  except CheckpointError:
+    for step in sorted(mngr.all_steps(), reverse=True):
+      try:
+        return _restore(mngr, step, None)[0]
+      except Exception:  # pylint: disable=broad-except
+        continue
     return None
+  finally:
+    mngr.close()
 

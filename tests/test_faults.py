@@ -18,6 +18,7 @@ import pytest
 from eval import report
 from jsemrep import checkpoint
 from jsemrep import data
+from jsemrep import methods
 from jsemrep import runs
 from jsemrep.data.idx import write_idx
 from jsemrep.errors import CheckpointError, ConfigError, DataError, DivergedError, WorkdirBusyError
@@ -447,3 +448,47 @@ def test_a_digest_that_does_not_match_is_refused(trained_run, tmp_path):
                                             r'with them \(first: '):
     runs.load_run(tmp_path / 'run')
   assert runs.load_run(tmp_path / 'run', step=2).step == 2
+
+
+def test_a_config_reason_never_moves_a_readable_checkpoint_aside(trained_run, tmp_path):
+  """The newest stored config unreadable and a structural flag: the check reads the
+  older config and refuses (exit 2); every checkpoint stays where it is."""
+  source, _, make = trained_run
+  workdir = tmp_path / 'run'
+  shutil.copytree(source, workdir)
+  for path in (workdir / 'checkpoints' / '4' / 'config').rglob('*'):
+    if path.is_file():
+      path.write_text('{unreadable')
+  with pytest.raises(ConfigError, match=r'holds a run with another setup \(model.latent_dim=8 -> '
+                                        r'16\)'):
+    train.train_and_evaluate(make(num_steps=6, **{'model.latent_dim': 16}), workdir)
+  assert sorted(os.listdir(workdir / 'checkpoints')) == ['2', '4']
+  assert not (workdir / 'checkpoints.bad').exists()
+  # Arrays that do not fit the requested model are a config error too, not corruption.
+  workdir = tmp_path / 'intact'
+  shutil.copytree(source, workdir)
+  other = train.complete_config(make(**{'model.latent_dim': 16}),
+                                data.load_split(make(), 'train'))
+  mngr = checkpoint.manager(workdir)
+  with pytest.raises(ConfigError, match=r'checkpoints/4 does not fit this config \(ValueError: '
+                                        r'Requested shape'):
+    checkpoint.restore_good(mngr, workdir, methods.init_state(other, jax.random.PRNGKey(0)),
+                            fallback=True)
+  mngr.close()
+  assert sorted(os.listdir(workdir / 'checkpoints')) == ['2', '4']
+
+
+def test_training_does_not_start_afresh_beside_moved_aside_checkpoints(trained_run, tmp_path):
+  source, _, make = trained_run
+  workdir = tmp_path / 'run'
+  shutil.copytree(source, workdir)
+  (workdir / 'checkpoints.bad').mkdir()
+  for step in ('2', '4'):
+    shutil.move(workdir / 'checkpoints' / step, workdir / 'checkpoints.bad' / step)
+  with pytest.raises(CheckpointError, match=r'checkpoints/ is empty but checkpoints.bad/ holds '
+                                            r'steps \[2, 4\]; training would start again from '
+                                            r'step 0'):
+    train.train_and_evaluate(make(num_steps=6), workdir)
+  assert checkpoint.bad_steps(workdir) == [2, 4]
+  # A step moved aside twice keeps both copies.
+  assert checkpoint._free_path(str(workdir / 'checkpoints.bad' / '4')).endswith('4.1')  # pylint: disable=protected-access

@@ -17,7 +17,7 @@ from jsemrep import methods
 from jsemrep import models
 from jsemrep import parallel
 from jsemrep import sphere
-from jsemrep.errors import ConfigError, DivergedError, JsemrepError
+from jsemrep.errors import CheckpointError, ConfigError, DivergedError, JsemrepError
 from train import checks
 from train import during as during_lib
 from train import feed as feed_lib
@@ -300,6 +300,12 @@ def _train(configs, workdirs, values, feed, mesh, step_fn, stacked):
   mngrs = [checkpoint.manager(w, c.keep_checkpoints) for c, w in zip(configs, workdirs)]
   states = []
   for c, w, mngr in zip(configs, workdirs, mngrs):
+    if not mngr.all_steps() and checkpoint.bad_steps(w):
+      raise CheckpointError(
+          f'{w}: checkpoints/ is empty but checkpoints.bad/ holds steps {checkpoint.bad_steps(w)}; '
+          'training would start again from step 0. Move a step back (mv '
+          f'{checkpoint.bad_dir(w)}/STEP {checkpoint.checkpoint_dir(w)}/) or delete '
+          f'{checkpoint.bad_dir(w)} to start afresh')
     state = methods.init_state(c, jax.random.PRNGKey(c.seed))
     if mngr.all_steps():
       _, stored, state = checkpoint.restore_good(mngr, w, state, fallback=True)
