@@ -4,19 +4,27 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_DIR ?= runs/demo
 
-.PHONY: demo test results install install-test clean-demo
+.PHONY: demo test results install install-test clean-demo lock
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(VENV)/bin/activate
-	$(PY) -m pip install -q -e '.[eval]'
+# Exact versions with hashes (requirements.lock, made by `make lock`): the environment
+# that produced the README's numbers; the library itself goes in without dependencies.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(VENV)/bin/activate
+	$(PY) -m pip install -q --require-hashes -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(PY) -m pip install -q -e '.[test]'
+$(VENV)/.installed-test: $(VENV)/.installed
 	touch $@
+
+# Refreshes requirements.lock from pyproject.toml's ranges (newest versions that fit).
+lock: | $(VENV)/bin/activate
+	$(PY) -m pip install -q pip-tools
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --extra=eval --extra=test --strip-extras \
+	  --no-emit-index-url --no-emit-find-links --output-file=requirements.lock pyproject.toml
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test

@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 
@@ -60,3 +61,11 @@ def test_importing_jsemrep_changes_no_environment_and_imports_no_jax():
           'jsemrep.slerp; assert "jax" in sys.modules')
   subprocess.run([sys.executable, '-c', code], check=True, cwd=ROOT,
                  env=dict(os.environ, PYTHONPATH=ROOT))
+
+
+def test_the_cpu_tuning_covers_the_jaxlib_the_lock_pins():
+  """The XLA flag was measured on one jaxlib line: the locked environment must be on it."""
+  lock = open(os.path.join(ROOT, 'requirements.lock'), encoding='utf-8').read()
+  pinned = re.search(r'^jaxlib==([\d.]+)', lock, re.M).group(1)
+  assert runtime.with_cpu_flags('', pinned) != ''
+  assert re.search(r'^jax==' + re.escape(pinned), lock, re.M)   # jax and jaxlib move together
