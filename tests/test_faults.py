@@ -492,3 +492,13 @@ def test_training_does_not_start_afresh_beside_moved_aside_checkpoints(trained_r
   assert checkpoint.bad_steps(workdir) == [2, 4]
   # A step moved aside twice keeps both copies.
   assert checkpoint._free_path(str(workdir / 'checkpoints.bad' / '4')).endswith('4.1')  # pylint: disable=protected-access
+
+
+def test_a_workdir_that_is_a_file_is_one_line(tmp_path):
+  (tmp_path / 'run').write_text('not a directory')
+  result = subprocess.run([sys.executable, '-m', 'train.main', '--config=train/configs/demo.py',
+                           f'--workdir={tmp_path / "run"}'], cwd=ROOT, check=False, text=True,
+                          env=program_env(JSEMREP_CPU_TUNING='0'), capture_output=True)
+  assert result.returncode == 1
+  lines = [l for l in result.stderr.strip().splitlines() if not l.startswith('WARNING')]
+  assert len(lines) == 1 and lines[0].startswith('error: ') and str(tmp_path / 'run') in lines[0]

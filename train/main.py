@@ -80,6 +80,15 @@ def run():
     print(f'{"" if isinstance(e, train.Preempted) else "error: "}{e}', file=sys.stderr,
           flush=True)
     sys.exit(e.exit_code)
+  except OSError as e:      # a workdir that is a file or read-only, a full disk ...
+    print(f'error: {os_error_line(e)}', file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def os_error_line(error):
+  """An OSError as one line: what failed, on which file, with the system's reason."""
+  where = f' ({error.filename})' if error.filename else ''
+  return f'{type(error).__name__}: {error.strerror or error}{where}'
 
 
 if __name__ == '__main__':
