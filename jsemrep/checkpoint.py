@@ -8,6 +8,7 @@ moved aside to DIR/checkpoints.bad/ (kept for inspection, out of Orbax's way).
 
 import hashlib
 import os
+import re
 import shutil
 import sys
 
@@ -78,6 +79,16 @@ def save(mngr, state, config):
 
 
 def _brief(error):
+  """One line of an error: the system's reason where an OSError lies anywhere in its
+  chain or text (a full disk deep inside Orbax and TensorStore), else its first line."""
+  cause = error
+  while cause is not None:
+    if isinstance(cause, OSError) and cause.strerror:
+      return f'{type(cause).__name__}: [Errno {cause.errno}] {cause.strerror}'
+    cause = cause.__cause__ or cause.__context__
+  reason = re.search(r'\[Errno \d+\] [^\n\[\]\'"]+', str(error))
+  if reason:
+    return f'{type(error).__name__}: {reason.group(0).strip()}'
   text = str(error).strip().splitlines()
   return f'{type(error).__name__}: {text[0] if text else ""}'[:300]
 

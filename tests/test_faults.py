@@ -502,3 +502,19 @@ def test_a_workdir_that_is_a_file_is_one_line(tmp_path):
   assert result.returncode == 1
   lines = [l for l in result.stderr.strip().splitlines() if not l.startswith('WARNING')]
   assert len(lines) == 1 and lines[0].startswith('error: ') and str(tmp_path / 'run') in lines[0]
+
+
+def test_a_checkpoint_error_line_keeps_the_system_reason():
+  """A full disk surfaces deep inside Orbax/TensorStore errors whose first line is long;
+  the one line keeps the reason (it used to be cut before 'No space left on device')."""
+  buried = ValueError('Error writing local file "/x/ocdbt.process_0/d/1": ' + 'x' * 400 +
+                      ' [Errno 28] No space left on device [source locations=file.cc:1]')
+  assert checkpoint._brief(buried) == 'ValueError: [Errno 28] No space left on device'  # pylint: disable=protected-access
+  try:
+    try:
+      raise OSError(28, 'No space left on device')
+    except OSError as inner:
+      raise RuntimeError('wrapped\nand more') from inner
+  except RuntimeError as outer:
+    assert checkpoint._brief(outer) == 'OSError: [Errno 28] No space left on device'  # pylint: disable=protected-access
+  assert checkpoint._brief(ValueError('first line\nsecond')) == 'ValueError: first line'  # pylint: disable=protected-access
