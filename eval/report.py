@@ -99,7 +99,10 @@ def group_name(run):
 def display_name(fields):
   name = METHOD_NAMES.get(fields['method'], fields['method'])
   if 'neighbor' in fields:
-    name += f' ({NEIGHBOR_READINGS.get(fields["neighbor"], fields["neighbor"])})'
+    reading = NEIGHBOR_READINGS.get(fields['neighbor'], fields['neighbor'])
+    if fields.get('margin_mode') == 'graded':
+      reading += "; graded margin: this project's"
+    name += f' ({reading})'
   return name
 
 

@@ -1,6 +1,7 @@
 """Loss terms as pure functions of model outputs and batch labels."""
 
 import functools
+import math
 from typing import Optional
 
 import jax
@@ -103,23 +104,41 @@ def triplet_indices(labels, key, neighbor='ordinal', per_anchor=1, period=None):
   return jax.vmap(one)(anchors, scores)
 
 
+MARGIN_MODES = ('constant', 'graded')
+
+
 def angular_triplet_neighbor(z: Array, labels: Array, key: Array, margin: float,
                              neighbor: str = 'ordinal', per_anchor: int = 1,
-                             period: Optional[int] = None) -> Array:
+                             period: Optional[int] = None,
+                             margin_mode: str = 'constant') -> Array:
   """ATNL: mean over valid triplets of max(angle(a, p) - angle(a, n) + m, 0).
 
   Args:
     z: (B, d) codes; labels: (B,) classes; key: PRNG key drawing the triplets;
     margin: m in radians; neighbor: 'ordinal', 'adjacent' or 'all' (docs/README);
     per_anchor: triplets per example; period: the number of classes when the
-    labels are circular (None: a line).
+    labels are circular (None: a line); margin_mode: 'constant' (the paper's: m) or
+    'graded' (m (d_n - d_p), the class distances of negative and positive from the
+    anchor: a margin an evenly spaced order along a great circle meets exactly).
   Returns:
     A scalar; 0 for a batch with no valid triplet.
   """
+  if margin_mode not in MARGIN_MODES:
+    raise ValueError(f'margin_mode must be one of {MARGIN_MODES}, got {margin_mode!r}')
   a, p, n, valid = triplet_indices(labels, key, neighbor, per_anchor, period)
+  if margin_mode == 'graded':
+    margin = margin * (label_distance(labels[n], labels[a], period) -
+                       label_distance(labels[p], labels[a], period))
   angle = jax.vmap(sphere.angle)
   hinge = jax.nn.relu(angle(z[a], z[p]) - angle(z[a], z[n]) + margin)
   return jnp.sum(jnp.where(valid, hinge, 0.0)) / jnp.maximum(jnp.sum(valid), 1)
+
+
+def constant_margin_unmet(margin, num_classes, neighbor):
+  """Whether the ordinal rule's constant margin cannot be met: chaining triplets
+  (anchor 0, positive d-1, negative d) asks angle(0, d) >= d m, beyond pi once
+  (K - 1) m > pi, so the hinge never switches off."""
+  return neighbor == 'ordinal' and (num_classes - 1) * margin > math.pi
 
 
 def gan_discriminator(real_logits, fake_logits):

@@ -46,7 +46,8 @@ def label_period(config):
 def atn_term(outputs, batch, key, config):
   return losses.angular_triplet_neighbor(
       outputs['z_all'], batch['label_all'], key, config.atn.margin, config.atn.neighbor,
-      config.atn.triplets_per_anchor, label_period(config))
+      config.atn.triplets_per_anchor, label_period(config),
+      config.atn.get('margin_mode', 'constant'))
 
 
 def triplet_term(outputs, batch, key, config):

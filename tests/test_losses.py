@@ -113,3 +113,27 @@ def test_adjacent_rule_on_circular_labels_takes_9_as_a_neighbour_of_0():
   assert anchors_of_0.any() and set(np.asarray(labels)[n[anchors_of_0]].tolist()) == {9}
   _, _, _, linear_valid = losses.triplet_indices(labels, KEY, 'adjacent', per_anchor=8)
   assert not np.asarray(linear_valid).any()   # on a line, 0 and 9 are not neighbours
+
+
+def test_graded_margin_is_met_exactly_by_an_evenly_spaced_great_circle_order():
+  """Classes 0..4 at angles 0.5 c on a circle: every ordinal triplet has the angle gap
+  0.5 (d_n - d_p), so the graded margin 0.5 (d_n - d_p) is met with equality (loss 0),
+  and neither a constant nor a graded margin of 0.6 is."""
+  labels = jnp.arange(5)
+  z = jnp.stack([jnp.cos(0.5 * labels), jnp.sin(0.5 * labels)], -1)
+  key = jax.random.PRNGKey(0)
+  graded = losses.angular_triplet_neighbor(z, labels, key, 0.5, 'ordinal', 8,
+                                           margin_mode='graded')
+  assert float(graded) == pytest.approx(0.0, abs=1e-5)
+  assert float(losses.angular_triplet_neighbor(z, labels, key, 0.6, 'ordinal', 8)) > 0
+  # A graded margin above the spacing is not met: the hinge is m (d_n - d_p) - gap.
+  assert float(losses.angular_triplet_neighbor(z, labels, key, 0.6, 'ordinal', 8,
+                                               margin_mode='graded')) > 0
+  with pytest.raises(ValueError, match="margin_mode must be one of"):
+    losses.angular_triplet_neighbor(z, labels, key, 0.5, margin_mode='bogus')
+
+
+def test_a_constant_ordinal_margin_beyond_pi_over_the_classes_is_flagged():
+  assert losses.constant_margin_unmet(1.2, 10, 'ordinal')       # 9 x 1.2 > pi
+  assert not losses.constant_margin_unmet(0.3, 10, 'ordinal')   # 2.7 <= pi
+  assert not losses.constant_margin_unmet(1.2, 10, 'adjacent')

@@ -57,6 +57,7 @@ def validate(config):
       ('method', *_one_of(methods.PRESETS)),
       ('data.name', *_one_of(builders.BUILDERS)),
       ('atn.neighbor', *_one_of(losses.NEIGHBORS)),
+      ('atn.margin_mode', *_one_of(losses.MARGIN_MODES)),
       ('loss.reconstruction', *_one_of(losses.RECONSTRUCTIONS)),
       ('model.upsampling', *_one_of(models.UPSAMPLINGS)),
       ('model.downsampling', *_one_of(models.DOWNSAMPLINGS)),

@@ -13,6 +13,7 @@ from jsemrep import checkpoint
 from jsemrep import data
 from jsemrep import hparams as hparams_lib
 from jsemrep import images as images_lib
+from jsemrep import losses
 from jsemrep import methods
 from jsemrep import models
 from jsemrep import parallel
@@ -230,6 +231,13 @@ def _train_runs(configs, workdirs, stacked, failures=None):
   parallel.check_batch_size(configs[0].batch_size, mesh)
   train = _load_train_split(configs[0])
   configs = [complete_config(c, train) for c in configs]
+  for c in configs:
+    if (methods.effective_weights(c).get('atn', 0) > 0 and c.atn.margin_mode == 'constant'
+        and losses.constant_margin_unmet(c.atn.margin, c.data.num_classes, c.atn.neighbor)):
+      say(f'warning: atn.margin={c.atn.margin} cannot be met by the ordinal rule over '
+          f'{c.data.num_classes} classes ({c.data.num_classes - 1} x {c.atn.margin} > pi): the '
+          'hinge never switches off; --config.atn.margin_mode=graded can be met')
+      break
   if configs[0].batch_size > len(train['label']):
     raise ConfigError(f'config batch_size={configs[0].batch_size} is not allowed: it exceeds the '
                       f'{len(train["label"])} training examples of {configs[0].data.name}')

@@ -12,6 +12,7 @@ def run_fields(config):
             'num_steps': int(config.num_steps), 'uses_labels': methods.uses_labels(config)}
   if methods.effective_weights(config).get('atn', 0.0) > 0:
     fields['neighbor'] = config.atn.neighbor
+    fields['margin_mode'] = config.atn.get('margin_mode', 'constant')
   return fields
 
 

@@ -44,6 +44,10 @@ def get_config():
   config.atn = ml_collections.ConfigDict()
   config.atn.margin = 1.2
   config.atn.neighbor = 'ordinal'
+  # 'constant' (the paper's m) or 'graded' (m (d_n - d_p): meetable by an evenly spaced
+  # order when m (K - 1) <= pi; a constant margin under the ordinal rule is not, beyond
+  # K - 1 > pi / m classes, and training warns so).
+  config.atn.margin_mode = 'constant'
   config.atn.triplets_per_anchor = 4
 
   config.triplet = ml_collections.ConfigDict()
