@@ -36,6 +36,9 @@ from jsemrep.metrics import intervals
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('runs', 'runs/results', 'Directory of training runs.')
+flags.DEFINE_string('against', None, 'A row (run group) to compare every other row of its '
+                    'dataset with: the paired difference of every per-path column with its '
+                    '95 % interval (DIR/differences.md).')
 
 NEIGHBOR_READINGS = {'adjacent': "adjacent: the paper's wording",
                      'ordinal': "ordinal: this project's reading",
@@ -118,7 +121,7 @@ def group(table):
            'name': display_name(fields) if 'method' in fields else name,
            'uses_labels': fields.get('uses_labels'),
            'seeds': sorted({r.get('seed') for _, rs in members for r in rs.values()}, key=str),
-           'columns': {}}
+           'columns': {}, '_per_path': {}}
     for title, evaluator, split, column in table_columns():
       results = [rs[evaluator.name, split] for _, rs in members
                  if lookup(rs.get((evaluator.name, split), {}).get('scores'), column.key)
@@ -127,8 +130,54 @@ def group(table):
         row['columns'][title] = _interval(
             [r['scores'] for r in results], [r.get('paths') for r in results], column) + (
                 len(results),)
+        if column.per_path is not None and all(r.get('paths') for r in results):
+          row['_per_path'][title] = [column.per_path(r['paths']) for r in results]
     out[name] = row
   return out
+
+
+def differences(groups, against):
+  """{row: {title: (mean, low, high)}}: for every other row of `against`'s dataset and
+  every column both have per-path values of (on the same paths), the paired
+  difference row - against (intervals.paired_difference)."""
+  if against not in groups:
+    raise JsemrepError(f'--against={against}: no such row; rows: {", ".join(sorted(groups))}')
+  reference = groups[against]
+  out = {}
+  for name, row in groups.items():
+    if name == against or row['dataset'] != reference['dataset']:
+      continue
+    cells = {}
+    for title, per_run in row['_per_path'].items():
+      base = reference['_per_path'].get(title)
+      if base is None or len({len(r[0]) for r in per_run + base}) != 1:
+        continue
+      groups_of_paths = per_run[0][2] if len(per_run[0]) > 2 else None
+      cells[title] = intervals.paired_difference([r[0] for r in per_run], [r[0] for r in base],
+                                                 per_run[0][1], groups=groups_of_paths)
+    out[name] = cells
+  return out
+
+
+def differences_markdown(diffs, groups, against):
+  titles = [t for t, _, _, _ in table_columns() if any(t in c for c in diffs.values())]
+  text = [f'### Paired differences to {against} ({groups[against]["name"]}), '
+          f'{groups[against]["dataset"]}', '',
+          '| run | method | ' + ' | '.join(titles) + ' |', '|' + '---|' * (len(titles) + 2)]
+  for name, cells in diffs.items():
+    out = []
+    for title in titles:
+      if title not in cells:
+        out.append('')
+        continue
+      mean, low, high = cells[title]
+      noise = ' within noise' if low <= 0 <= high else ''
+      out.append(f'{mean:+.3f} [{low:+.3f}, {high:+.3f}]{noise}')
+    text.append(f'| {name} | {groups[name]["name"]} | ' + ' | '.join(out) + ' |')
+  return '\n'.join(text + ['', 'Row minus the reference row; 95 % interval of the paired '
+                            'difference (seeds of each row resampled, the shared paths drawn '
+                            'once for both). "within noise": the interval includes 0.']) + '\n'
+
 
 
 def _interval(scores, raws, column):
@@ -288,7 +337,14 @@ def main(argv):
   with open(os.path.join(FLAGS.runs, 'results.md'), 'w', encoding='utf-8') as f:
     f.write(text)
   with open(os.path.join(FLAGS.runs, 'results.json'), 'w', encoding='utf-8') as f:
-    json.dump({**groups, **{f'items {" ".join(k)}': v for k, v in items.items()}}, f, indent=1)
+    public = {name: {k: v for k, v in row.items() if not k.startswith('_')}
+              for name, row in groups.items()}
+    json.dump({**public, **{f'items {" ".join(k)}': v for k, v in items.items()}}, f, indent=1)
+  if FLAGS.against:
+    text_diff = differences_markdown(differences(groups, FLAGS.against), groups, FLAGS.against)
+    with open(os.path.join(FLAGS.runs, 'differences.md'), 'w', encoding='utf-8') as f:
+      f.write(text_diff)
+    text += '\n' + text_diff
   for evaluator in evaluators.registry().values():
     title = evaluator.figure_column
     if title is None:

@@ -223,3 +223,21 @@ def test_bootstrap_over_groups_moves_a_groups_paths_together():
   assert mean == 0.5 and low == 0.0 and high == 1.0
   _, low, high = intervals.bootstrap(values, resamples=400)
   assert 0.2 < low < 0.5 < high < 0.8
+
+
+def test_a_paired_difference_cancels_the_variation_the_paths_share():
+  """Two settings on the same 200 paths whose per-path values differ wildly from path
+  to path but by exactly 0.05 on every path: their separate intervals overlap, the
+  paired difference is 0.05 with a narrow interval; swapped, -0.05; against itself, 0."""
+  rng = np.random.default_rng(0)
+  shared = rng.uniform(0, 1, 200)
+  a, b = np.stack([shared + 0.05] * 3), np.stack([shared] * 3)
+  _, a_low, _ = intervals.bootstrap(a)
+  _, _, b_high = intervals.bootstrap(b)
+  assert a_low < b_high                                  # separate intervals: within noise
+  mean, low, high = intervals.paired_difference(a, b)
+  assert mean == pytest.approx(0.05) and 0.049 < low <= high < 0.051
+  assert intervals.paired_difference(b, a)[0] == pytest.approx(-0.05)
+  assert intervals.paired_difference(b, b) == (0.0, 0.0, 0.0)
+  with pytest.raises(ValueError, match='paired rows need the same paths: 200 and 3 paths'):
+    intervals.paired_difference(a, b[:, :3])

@@ -2,7 +2,10 @@
 
 import os
 
+import pytest
+
 from eval import report
+from jsemrep.errors import JsemrepError
 
 
 def test_sweep_axes_are_groups_named_key_equals_value():
@@ -39,3 +42,27 @@ def test_viewpoint_rows_pool_seeds_and_paths(tmp_path):
   text = report.item_markdown(rows)
   assert '### rotated_mnist5k: viewpoint editing' in text
   assert "| atnl | atnl (ordinal: this project's reading) | transport | 2 | 0.833" in text
+
+
+def _interpolate_result(method, seed, correct):
+  """An interpolate.json of 4 paths of 2 images (every kind the same)."""
+  kind = {'predicted': [[0, 1]] * 4, 'correct': correct, 'monotone': [True] * 4,
+          'visits': [True] * 4}
+  scores = {k: {'accuracy': sum(correct) / 8, 'monotone': 1.0, 'visits': 1.0}
+            for k in ('slerp_semantic', 'lerp_semantic', 'slerp_direct', 'lerp_direct')}
+  return {'method': method, 'dataset': 'mnist5k', 'seed': seed, 'evaluator': 'interpolate',
+          'split': 'test', 'scores': scores,
+          'paths': {'kinds': {k: kind for k in scores}}}
+
+
+def test_paired_differences_against_a_row():
+  table = {f'{m}/seed{s}': {('interpolate', 'test'): _interpolate_result(m, s, correct)}
+           for m, correct in (('vae', [2, 1, 0, 1]), ('acai', [2, 2, 1, 1])) for s in (0, 1)}
+  groups = report.group(table)
+  diffs = report.differences(groups, 'vae')
+  mean, low, high = diffs['acai']['slerp semantic acc.']
+  assert mean == 2 / 8 and low <= mean <= high
+  text = report.differences_markdown(diffs, groups, 'vae')
+  assert '### Paired differences to vae (vae), mnist5k' in text and '+0.250 [' in text
+  with pytest.raises(JsemrepError, match='--against=nope: no such row; rows: acai, vae'):
+    report.differences(groups, 'nope')

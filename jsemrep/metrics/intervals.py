@@ -33,15 +33,7 @@ def bootstrap(values, weights=None, groups=None, resamples=RESAMPLES, seed=0):
   seeds, paths = values.shape
   weights = np.ones(paths) if weights is None else np.asarray(weights, np.float64)
   statistic = lambda v, w: float(np.mean(v.sum(axis=1) / w.sum()))
-  if groups is None:
-    draw_paths = lambda rng: rng.integers(0, paths, paths)
-  else:
-    _, group_of = np.unique(np.asarray(groups), return_inverse=True)
-    order = np.argsort(group_of, kind='stable')
-    bounds = np.searchsorted(group_of[order], np.arange(group_of.max() + 2))
-    members = [order[bounds[g]:bounds[g + 1]] for g in range(len(bounds) - 1)]
-    draw_paths = lambda rng: np.concatenate(
-        [members[g] for g in rng.integers(0, len(members), len(members))])
+  draw_paths = _path_drawer(paths, groups)
   rng = np.random.default_rng(seed)
   draws = np.empty(resamples)
   for b in range(resamples):
@@ -50,6 +42,47 @@ def bootstrap(values, weights=None, groups=None, resamples=RESAMPLES, seed=0):
     draws[b] = statistic(values[s][:, p], weights[p])
   low, high = np.percentile(draws, [100 * (1 - LEVEL) / 2, 100 * (1 + LEVEL) / 2])
   return statistic(values, weights), float(low), float(high)
+
+
+def paired_difference(values, reference, weights=None, groups=None, resamples=RESAMPLES,
+                      seed=0):
+  """(mean, low, high) of statistic(values) - statistic(reference) for two settings
+  scored on the same paths: values (seeds, paths) and reference (seeds', paths).
+
+  Each draw resamples each setting's seeds (they are different runs) and one set of
+  paths (or groups of paths) for both, since the paths are shared: the path-to-path
+  variation common to both cancels, which two separate intervals cannot show.
+  """
+  values = np.nan_to_num(np.atleast_2d(np.asarray(values, np.float64)))
+  reference = np.nan_to_num(np.atleast_2d(np.asarray(reference, np.float64)))
+  if values.shape[1] != reference.shape[1]:
+    raise ValueError(f'paired rows need the same paths: {values.shape[1]} and '
+                     f'{reference.shape[1]} paths')
+  paths = values.shape[1]
+  weights = np.ones(paths) if weights is None else np.asarray(weights, np.float64)
+  statistic = lambda v, w: float(np.mean(v.sum(axis=1) / w.sum()))
+  draw_paths = _path_drawer(paths, groups)
+  rng = np.random.default_rng(seed)
+  draws = np.empty(resamples)
+  for b in range(resamples):
+    sa = rng.integers(0, len(values), len(values))
+    sb = rng.integers(0, len(reference), len(reference))
+    p = draw_paths(rng)
+    draws[b] = statistic(values[sa][:, p], weights[p]) - statistic(reference[sb][:, p], weights[p])
+  low, high = np.percentile(draws, [100 * (1 - LEVEL) / 2, 100 * (1 + LEVEL) / 2])
+  return statistic(values, weights) - statistic(reference, weights), float(low), float(high)
+
+
+def _path_drawer(paths, groups):
+  """rng -> resampled path indices: paths with replacement, or whole groups of paths."""
+  if groups is None:
+    return lambda rng: rng.integers(0, paths, paths)
+  _, group_of = np.unique(np.asarray(groups), return_inverse=True)
+  order = np.argsort(group_of, kind='stable')
+  bounds = np.searchsorted(group_of[order], np.arange(group_of.max() + 2))
+  members = [order[bounds[g]:bounds[g + 1]] for g in range(len(bounds) - 1)]
+  return lambda rng: np.concatenate(
+      [members[g] for g in rng.integers(0, len(members), len(members))])
 
 
 def over_seeds(values):
