@@ -179,6 +179,17 @@ def _semi_hard_triplet(sq_dist, labels, anchor, scores, margin):
   return jnp.where(valid, jax.nn.relu(d_ap - d_an[n] + margin), 0.0), valid, n
 
 
+def euclidean_ordinal_triplet(z: Array, labels: Array, key: Array, margin: float = 0.2,
+                              per_anchor: int = 1, period: Optional[int] = None) -> Array:
+  """The ATNL triplets of the ordinal rule on Euclidean distances of the codes
+  themselves (no sphere): mean over valid triplets of max(|a - p| - |a - n| + m, 0).
+  The baseline that separates what the angle brings from what the ordinal rule brings."""
+  a, p, n, valid = triplet_indices(labels, key, 'ordinal', per_anchor, period)
+  distance = lambda x, y: sphere.safe_norm(x - y)
+  hinge = jax.nn.relu(distance(z[a], z[p]) - distance(z[a], z[n]) + margin)
+  return jnp.sum(jnp.where(valid, hinge, 0.0)) / jnp.maximum(jnp.sum(valid), 1)
+
+
 def facenet_triplet(z: Array, labels: Array, key: Array, margin: float = 0.2,
                     per_anchor: int = 1) -> Array:
   """FaceNet triplet loss on unit-normalised codes with squared Euclidean

@@ -55,6 +55,12 @@ def triplet_term(outputs, batch, key, config):
                                 config.triplet.margin, config.atn.triplets_per_anchor)
 
 
+def ordinal_triplet_term(outputs, batch, key, config):
+  return losses.euclidean_ordinal_triplet(outputs['z_all'], batch['label_all'], key,
+                                          config.triplet.margin, config.atn.triplets_per_anchor,
+                                          label_period(config))
+
+
 def gan_generator_term(outputs, batch, key, config):
   del batch, key, config
   return losses.gan_generator(outputs['critic_out']['fake'])
@@ -180,6 +186,7 @@ PRESETS = {
     'aae': Method(('rec', 'adv'), LATENT_GAN, stochastic=False),
     'acai': Method(('rec', 'adv'), ACAI_LERP, stochastic=False),
     'triplet': Method(('rec', 'kl', 'triplet')),
+    'triplet_ordinal': Method(('rec', 'kl', 'ordinal_triplet')),
     'atnl': Method(('rec', 'kl', 'atn')),
     'atnl_adv': Method(('rec', 'kl', 'atn', 'adv'), ACAI_SLERP),
     'vaegan': Method(('rec', 'kl', 'adv'), IMAGE_GAN),
@@ -216,6 +223,7 @@ register_term('rec', rec_term, 10.0)
 register_term('kl', kl_term, 1e-4)
 register_term('atn', atn_term, 1.0)
 register_term('triplet', triplet_term, 1.0)
+register_term('ordinal_triplet', ordinal_triplet_term, 1.0)
 
 
 def method(config):
@@ -227,7 +235,7 @@ def method(config):
 def uses_labels(config):
   """Whether the method's loss reads class labels (tables mark it)."""
   weights = effective_weights(config)
-  return any(weights.get(name, 0.0) > 0 for name in ('atn', 'triplet'))
+  return any(weights.get(name, 0.0) > 0 for name in ('atn', 'triplet', 'ordinal_triplet'))
 
 
 def bind_terms(config, keep=()):

@@ -137,3 +137,14 @@ def test_a_constant_ordinal_margin_beyond_pi_over_the_classes_is_flagged():
   assert losses.constant_margin_unmet(1.2, 10, 'ordinal')       # 9 x 1.2 > pi
   assert not losses.constant_margin_unmet(0.3, 10, 'ordinal')   # 2.7 <= pi
   assert not losses.constant_margin_unmet(1.2, 10, 'adjacent')
+
+
+def test_euclidean_ordinal_triplet_is_zero_on_an_ordered_line_and_not_on_a_shuffled_one():
+  labels = jnp.arange(5)
+  key = jax.random.PRNGKey(0)
+  line = jnp.stack([2.0 * labels, jnp.zeros(5)], -1)     # 2 apart: gaps of 2 (d_n - d_p)
+  assert float(losses.euclidean_ordinal_triplet(line, labels, key, 0.2, 8)) == 0.0
+  shuffled = line[jnp.array([0, 3, 1, 4, 2])]
+  assert float(losses.euclidean_ordinal_triplet(shuffled, labels, key, 0.2, 8)) > 0.5
+  # Only distances count: scaling the sphere away changes nothing on the ordered line.
+  assert float(losses.euclidean_ordinal_triplet(10 * line, labels, key, 0.2, 8)) == 0.0
