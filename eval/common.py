@@ -111,4 +111,12 @@ def run_program(program):
     app.run(program)
   except JsemrepError as e:
     print(f'error: {e}', file=sys.stderr, flush=True)
-    sys.exit(e.exit_code)
+    quiet_exit(e.exit_code)
+
+
+def quiet_exit(code):
+  """Exits at once: the error line stays the last line (Orbax's asyncio loops, torn
+  down at interpreter exit after a failed restore, print tracebacks of their own)."""
+  sys.stdout.flush()
+  sys.stderr.flush()
+  os._exit(code)  # pylint: disable=protected-access

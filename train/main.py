@@ -5,6 +5,7 @@ data source, a busy workdir); 2 a bad command line or config; 75 stopped by SIGT
 or SIGINT after saving the current step (run the same command to continue).
 """
 
+import os
 import signal
 import sys
 
@@ -79,10 +80,19 @@ def run():
   except JsemrepError as e:
     print(f'{"" if isinstance(e, train.Preempted) else "error: "}{e}', file=sys.stderr,
           flush=True)
-    sys.exit(e.exit_code)
+    quiet_exit(e.exit_code)
   except OSError as e:      # a workdir that is a file or read-only, a full disk ...
     print(f'error: {os_error_line(e)}', file=sys.stderr, flush=True)
-    sys.exit(1)
+    quiet_exit(1)
+
+
+def quiet_exit(code):
+  """Exits at once, the error (or stop) line the last one: everything is saved and
+  closed by then, and Orbax's asyncio loops, torn down at interpreter exit, would print
+  tracebacks of their own after it."""
+  sys.stdout.flush()
+  sys.stderr.flush()
+  os._exit(code)  # pylint: disable=protected-access
 
 
 def os_error_line(error):
