@@ -14,6 +14,15 @@ from jsemrep import runtime
 EXIT_STOPPED = 75   # EX_TEMPFAIL, as train.Preempted
 
 
+def quiet_exit(code):
+  """Exits at once, the error (or stop) line the last one: everything is saved and
+  closed by then, and Orbax's asyncio loops, torn down at interpreter exit, would print
+  tracebacks of their own after it."""
+  sys.stdout.flush()
+  sys.stderr.flush()
+  os._exit(code)  # pylint: disable=protected-access
+
+
 def stop_outside_the_loop(signum, frame):
   """SIGTERM/SIGINT while starting up (imports, data, restore, compile) or closing:
   nothing unsaved to lose, so one line and exit 75 (the training loop has its own
@@ -22,7 +31,7 @@ def stop_outside_the_loop(signum, frame):
   print(f'stopped by {signal.Signals(signum).name} outside the training loop: nothing unsaved '
         '(the last checkpoint stands); run the same command to continue', file=sys.stderr,
         flush=True)
-  raise SystemExit(EXIT_STOPPED)
+  quiet_exit(EXIT_STOPPED)   # not SystemExit: exit would wait on the threads start-up began
 
 
 if __name__ == '__main__':
@@ -85,14 +94,6 @@ def run():
     print(f'error: {os_error_line(e)}', file=sys.stderr, flush=True)
     quiet_exit(1)
 
-
-def quiet_exit(code):
-  """Exits at once, the error (or stop) line the last one: everything is saved and
-  closed by then, and Orbax's asyncio loops, torn down at interpreter exit, would print
-  tracebacks of their own after it."""
-  sys.stdout.flush()
-  sys.stderr.flush()
-  os._exit(code)  # pylint: disable=protected-access
 
 
 def os_error_line(error):
