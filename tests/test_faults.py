@@ -173,6 +173,18 @@ def test_bad_config_then_a_correct_attempt_trains(make_config, tmp_path):
   assert int(state.step) == 2
 
 
+def test_a_float_for_an_integer_flag_is_one_line_and_exit_2(tmp_path):
+  result = subprocess.run([sys.executable, '-m', 'train.main', '--config=train/configs/demo.py',
+                           f'--workdir={tmp_path / "run"}', '--config.batch_size=1e3'], cwd=ROOT,
+                          env=program_env(JSEMREP_CPU_TUNING='0'), capture_output=True, text=True,
+                          check=False)
+  assert result.returncode == 2
+  lines = [l for l in result.stderr.strip().splitlines() if not l.startswith('WARNING')]
+  assert lines == ["error: flag --config.batch_size=1e3: invalid literal for int() with base 10: "
+                   "'1e3' (--helpfull lists the flags)"]
+  assert not (tmp_path / 'run').exists()
+
+
 def test_unknown_config_key_on_the_command_line_is_one_line(tmp_path):
   env = program_env()
   result = subprocess.run([sys.executable, '-m', 'train.main', '--config=train/configs/demo.py',

@@ -66,8 +66,9 @@ def parse_flags(argv):
   """absl's parsing, with an unknown or mistyped --config.KEY as one line (exit 2)."""
   try:
     return FLAGS(argv)
-  except flags.Error as e:
-    sys.exit(f'error: {e}\nPass --helpfull to see the flags.')
+  except flags.Error as e:   # a mistyped flag or value: one line, exit 2 like a bad config
+    print(f'error: {e} (--helpfull lists the flags)', file=sys.stderr, flush=True)
+    sys.exit(2)
   except (AttributeError, KeyError, TypeError, ValueError) as e:
     overrides = [a.split('=')[0] for a in argv[1:] if a.startswith('--config.')]
     print(f'error: bad config override among {" ".join(overrides)}: {e}', file=sys.stderr)
