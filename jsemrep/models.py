@@ -94,20 +94,31 @@ class Upsample2x(nn.Module):
     raise ValueError(f'model.upsampling must be one of {UPSAMPLINGS}, got {self.upsampling!r}')
 
 
-class Encoder(nn.Module):
-  """3 stride-2 convolutions, then 3 dense layers to (mu, logvar)."""
-  latent_dim: int = 64
+def strided_convs(x, channels, downsampling, activation, dtype=jnp.float32):
+  """4x4 stride-2 convolutions (computed as `downsampling` says), each followed by the
+  activation; called inside a compact module, whose Conv_0, Conv_1 ... they become."""
+  conv = downsampling_conv(downsampling)
+  for c in channels:
+    x = activation(nn.Conv(c, (4, 4), strides=(2, 2), padding='SAME', conv_general_dilated=conv,
+                           dtype=dtype)(x))
+  return x
+
+
+class _Widths(nn.Module):
+  """What the encoder and the decoder share: conv channels, dense widths, dtype."""
   channels: Sequence[int] = (32, 64, 128)
   hidden: Sequence[int] = (512, 256)
-  downsampling: str = 'space_to_depth'
   dtype: Any = jnp.float32
+
+
+class Encoder(_Widths):
+  """3 stride-2 convolutions, then 3 dense layers to (mu, logvar)."""
+  latent_dim: int = 64
+  downsampling: str = 'space_to_depth'
 
   @nn.compact
   def __call__(self, x):
-    conv = downsampling_conv(self.downsampling)
-    for c in self.channels:
-      x = nn.relu(nn.Conv(c, (4, 4), strides=(2, 2), padding='SAME', conv_general_dilated=conv,
-                          dtype=self.dtype)(x))
+    x = strided_convs(x, self.channels, self.downsampling, nn.relu, self.dtype)
     x = x.reshape(x.shape[0], -1)
     for h in self.hidden:
       x = nn.relu(nn.Dense(h, dtype=self.dtype)(x))
@@ -116,13 +127,10 @@ class Encoder(nn.Module):
     return mu, logvar
 
 
-class Decoder(nn.Module):
+class Decoder(_Widths):
   """3 dense layers, then 3 2x upsampling convolutions; the last is linear."""
   image_shape: Sequence[int] = (32, 32, 1)
-  channels: Sequence[int] = (32, 64, 128)
-  hidden: Sequence[int] = (512, 256)
   upsampling: str = 'subpixel'
-  dtype: Any = jnp.float32
 
   @nn.compact
   def __call__(self, z):
@@ -150,10 +158,9 @@ class VAE(nn.Module):
   dtype: Any = jnp.float32   # computation dtype; parameters stay float32
 
   def setup(self):
-    self.encoder = Encoder(self.latent_dim, self.channels, self.hidden, self.downsampling,
-                           self.dtype)
-    self.decoder = Decoder(self.image_shape, self.channels, self.hidden, self.upsampling,
-                           self.dtype)
+    widths = {'channels': self.channels, 'hidden': self.hidden, 'dtype': self.dtype}
+    self.encoder = Encoder(latent_dim=self.latent_dim, downsampling=self.downsampling, **widths)
+    self.decoder = Decoder(image_shape=self.image_shape, upsampling=self.upsampling, **widths)
 
   def __call__(self, x, noise):
     mu, logvar = self.encoder(x)
@@ -187,10 +194,7 @@ class ImageCritic(nn.Module):
 
   @nn.compact
   def __call__(self, x):
-    conv = downsampling_conv(self.downsampling)
-    for c in self.channels:
-      x = nn.leaky_relu(nn.Conv(c, (4, 4), strides=(2, 2), padding='SAME',
-                                conv_general_dilated=conv)(x), 0.2)
+    x = strided_convs(x, self.channels, self.downsampling, lambda y: nn.leaky_relu(y, 0.2))
     x = nn.leaky_relu(nn.Dense(self.hidden)(x.reshape(x.shape[0], -1)), 0.2)
     return nn.Dense(1)(x)[..., 0]
 

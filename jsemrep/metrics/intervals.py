@@ -29,19 +29,7 @@ def bootstrap(values, weights=None, groups=None, resamples=RESAMPLES, seed=0):
   identity) are resampled together: the groups are drawn with replacement, each
   bringing all its paths.
   """
-  values = np.nan_to_num(np.atleast_2d(np.asarray(values, np.float64)))
-  seeds, paths = values.shape
-  weights = np.ones(paths) if weights is None else np.asarray(weights, np.float64)
-  statistic = lambda v, w: float(np.mean(v.sum(axis=1) / w.sum()))
-  draw_paths = _path_drawer(paths, groups)
-  rng = np.random.default_rng(seed)
-  draws = np.empty(resamples)
-  for b in range(resamples):
-    s = rng.integers(0, seeds, seeds)
-    p = draw_paths(rng)
-    draws[b] = statistic(values[s][:, p], weights[p])
-  low, high = np.percentile(draws, [100 * (1 - LEVEL) / 2, 100 * (1 + LEVEL) / 2])
-  return statistic(values, weights), float(low), float(high)
+  return _resampled([values], [1.0], weights, groups, resamples, seed)
 
 
 def paired_difference(values, reference, weights=None, groups=None, resamples=RESAMPLES,
@@ -53,24 +41,30 @@ def paired_difference(values, reference, weights=None, groups=None, resamples=RE
   paths (or groups of paths) for both, since the paths are shared: the path-to-path
   variation common to both cancels, which two separate intervals cannot show.
   """
-  values = np.nan_to_num(np.atleast_2d(np.asarray(values, np.float64)))
-  reference = np.nan_to_num(np.atleast_2d(np.asarray(reference, np.float64)))
-  if values.shape[1] != reference.shape[1]:
-    raise ValueError(f'paired rows need the same paths: {values.shape[1]} and '
-                     f'{reference.shape[1]} paths')
-  paths = values.shape[1]
+  return _resampled([values, reference], [1.0, -1.0], weights, groups, resamples, seed)
+
+
+def _resampled(matrices, signs, weights, groups, resamples, seed):
+  """(mean, low, high) of sum(sign x statistic(matrix)): each matrix's seeds resampled
+  on their own, one draw of the shared paths (or groups of paths) for all."""
+  matrices = [np.nan_to_num(np.atleast_2d(np.asarray(m, np.float64))) for m in matrices]
+  paths = matrices[0].shape[1]
+  if any(m.shape[1] != paths for m in matrices):
+    raise ValueError('paired rows need the same paths: '
+                     + ' and '.join(str(m.shape[1]) for m in matrices) + ' paths')
   weights = np.ones(paths) if weights is None else np.asarray(weights, np.float64)
   statistic = lambda v, w: float(np.mean(v.sum(axis=1) / w.sum()))
   draw_paths = _path_drawer(paths, groups)
   rng = np.random.default_rng(seed)
   draws = np.empty(resamples)
   for b in range(resamples):
-    sa = rng.integers(0, len(values), len(values))
-    sb = rng.integers(0, len(reference), len(reference))
+    seeds = [rng.integers(0, len(m), len(m)) for m in matrices]
     p = draw_paths(rng)
-    draws[b] = statistic(values[sa][:, p], weights[p]) - statistic(reference[sb][:, p], weights[p])
+    draws[b] = sum(sign * statistic(m[s][:, p], weights[p])
+                   for sign, m, s in zip(signs, matrices, seeds))
   low, high = np.percentile(draws, [100 * (1 - LEVEL) / 2, 100 * (1 + LEVEL) / 2])
-  return statistic(values, weights) - statistic(reference, weights), float(low), float(high)
+  mean = sum(sign * statistic(m, weights) for sign, m in zip(signs, matrices))
+  return mean, float(low), float(high)
 
 
 def _path_drawer(paths, groups):
