@@ -422,20 +422,24 @@ def test_resume_check_skips_keys_an_older_run_did_not_store(make_config):
 
 
 def test_overwritten_array_bytes_are_caught_by_the_digests(make_config, tmp_path, capfd):
-  """4 KiB of the largest array file overwritten with bytes from elsewhere in it: Orbax
-  and TensorStore read plausible values back without a word (found by a fault pass);
-  the digests saved with each checkpoint refuse them in load_run, in the evaluation
-  programs, and in training, which moves the step aside and resumes from the one before."""
+  """4 KiB windows of the largest array file overwritten with bytes from elsewhere in
+  it. Where they land in array data, Orbax and TensorStore read plausible values back without a
+  word (found by a fault pass) and the digests refuse them; where they land in
+  TensorStore's own structures (the file layout varies from run to run), it refuses
+  them itself. Either way load_run, the evaluation programs and training refuse the
+  step (training moves it aside and resumes from the one before). The digest check
+  alone is pinned by test_a_digest_that_does_not_match_is_refused."""
   config = make_config(num_steps=2, checkpoint_every=1, **{'model.hidden': (256, 128)})
   train.train_and_evaluate(config, tmp_path)
   arrays = [p for p in (tmp_path / 'checkpoints' / '2').rglob('*')
             if p.is_file() and p.parent.name == 'd']
   path = max(arrays, key=lambda p: p.stat().st_size)
   raw = bytearray(path.read_bytes())
-  raw[len(raw) // 2:len(raw) // 2 + 4096] = raw[len(raw) // 8:len(raw) // 8 + 4096]
+  for at in range(len(raw) // 4, len(raw) - 8192, 16384):   # 4 KiB in every 16 KiB: some
+    raw[at:at + 4096] = raw[at - len(raw) // 8:at - len(raw) // 8 + 4096]   # land in arrays
   path.write_bytes(bytes(raw))
-  digest_error = (r'checkpoints/2 is unusable: ValueError: \d+ of its arrays do not match the '
-                  r'digests saved with them')
+  digest_error = r'checkpoints/2 is unusable: '
+
   with pytest.raises(CheckpointError, match=digest_error):
     runs.load_run(tmp_path)
   from eval import common  # pylint: disable=import-outside-toplevel
@@ -443,7 +447,7 @@ def test_overwritten_array_bytes_are_caught_by_the_digests(make_config, tmp_path
     common.evaluate(str(tmp_path), ['reconstruction'])
   state = train.train_and_evaluate(make_config(num_steps=3, checkpoint_every=1,
                                                **{'model.hidden': (256, 128)}), tmp_path)
-  assert 'do not match the digests' in capfd.readouterr().err
+  assert 'checkpoints/2 is unusable' in capfd.readouterr().err
   assert (tmp_path / 'checkpoints.bad' / '2').exists() and int(state.step) == 3
 
 
