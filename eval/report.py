@@ -25,6 +25,8 @@ import os
 import re
 import sys
 
+import numpy as np
+
 from absl import flags
 
 from eval import common
@@ -198,7 +200,12 @@ def _bootstrap(per_run):
   if any(r is None for r in per_run) or len({len(r[0]) for r in per_run}) != 1:
     return None
   groups = per_run[0][2] if len(per_run[0]) > 2 else None
-  return intervals.bootstrap([r[0] for r in per_run], per_run[0][1], groups=groups)
+  weights = [r[1] for r in per_run]
+  if weights[0] is not None and any(w != weights[0] for w in weights):
+    weights = np.asarray(weights, np.float64)    # each run its own (a ratio's denominators)
+  else:
+    weights = weights[0]
+  return intervals.bootstrap([r[0] for r in per_run], weights, groups=groups)
 
 
 def _cell(value):

@@ -241,3 +241,13 @@ def test_a_paired_difference_cancels_the_variation_the_paths_share():
   assert intervals.paired_difference(b, b) == (0.0, 0.0, 0.0)
   with pytest.raises(ValueError, match='paired rows need the same paths: 200 and 3 paths'):
     intervals.paired_difference(a, b[:, :3])
+
+
+def test_bootstrap_with_each_runs_own_weights_averages_each_runs_ratio():
+  """A ratio whose denominator differs by run (the L1 gap each run's no-edit leaves):
+  each run's ratio of sums is its own, 1 for the oracle of every run."""
+  values = np.array([[0.2, 0.4], [0.1, 0.1]])
+  assert intervals.bootstrap(values, weights=values, resamples=50)[0] == 1.0
+  mean, _, _ = intervals.bootstrap(values, weights=np.array([[0.6, 0.6], [0.4, 0.4]]),
+                                   resamples=50)
+  assert mean == pytest.approx((0.6 / 1.2 + 0.2 / 0.8) / 2)

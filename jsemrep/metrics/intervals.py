@@ -53,14 +53,19 @@ def _resampled(matrices, signs, weights, groups, resamples, seed):
     raise ValueError('paired rows need the same paths: '
                      + ' and '.join(str(m.shape[1]) for m in matrices) + ' paths')
   weights = np.ones(paths) if weights is None else np.asarray(weights, np.float64)
-  statistic = lambda v, w: float(np.mean(v.sum(axis=1) / w.sum()))
+  # weights (paths,) are shared by every run; (seeds, paths) are each run's own (a ratio
+  # whose denominator differs by run, e.g. the L1 gap each run's no-edit leaves).
+  if weights.ndim == 2 and len(matrices) > 1:
+    raise ValueError('per-run weights are for one setting, not a paired difference')
+  take = (lambda s, p: weights[p]) if weights.ndim == 1 else (lambda s, p: weights[s][:, p])
+  statistic = lambda v, w: float(np.mean(v.sum(axis=1) / w.sum(axis=-1)))
   draw_paths = _path_drawer(paths, groups)
   rng = np.random.default_rng(seed)
   draws = np.empty(resamples)
   for b in range(resamples):
     seeds = [rng.integers(0, len(m), len(m)) for m in matrices]
     p = draw_paths(rng)
-    draws[b] = sum(sign * statistic(m[s][:, p], weights[p])
+    draws[b] = sum(sign * statistic(m[s][:, p], take(s, p))
                    for sign, m, s in zip(signs, matrices, seeds))
   low, high = np.percentile(draws, [100 * (1 - LEVEL) / 2, 100 * (1 + LEVEL) / 2])
   mean = sum(sign * statistic(m, weights) for sign, m in zip(signs, matrices))
