@@ -12,6 +12,7 @@ import numpy as np
 
 from jsemrep import plots
 from jsemrep import sphere
+from jsemrep.evaluators import prototype_angles
 from jsemrep.evaluators.base import Column, Evaluator, Result, reader_gate
 from jsemrep.metrics import interpolation
 
@@ -56,8 +57,7 @@ def evaluate(run, split, seed, figure_dir, *, images_per_class_step, paths_per_c
       lambda images: classify(images)[0], images_per_class_step, paths_per_class_pair, seed,
       run.circular)
   k = run.num_classes
-  angles = [float(np.degrees(sphere.angle(prototypes[c], prototypes[(c + 1) % k])))
-            for c in range(k if run.circular else k - 1)]
+  angles = prototype_angles.adjacent_angles_deg(prototypes, run.circular).tolist()
   oracle = np.mean(classify(run.decode(run.codes(split)))[0] == scored['label'])
   out = {'images_per_class_step': images_per_class_step,
          'classifier_test_accuracy': info['test_accuracy'],

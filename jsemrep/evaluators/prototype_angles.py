@@ -9,12 +9,19 @@ from jsemrep import sphere
 from jsemrep.evaluators.base import Column, Evaluator, Result
 
 
+def adjacent_angles_deg(prototypes, circular):
+  """Angles (degrees) between consecutive class prototypes (the last and the first too
+  for circular classes)."""
+  prototypes = np.asarray(prototypes)
+  k = len(prototypes)
+  following = np.roll(prototypes, -1, axis=0)[:k if circular else k - 1]
+  return np.degrees(np.asarray(sphere.angle(prototypes[:len(following)], following)))
+
+
 def evaluate(run, split, seed, figure_dir):
   del seed, figure_dir
   prototypes = np.asarray(run.prototypes(split))
-  k = len(prototypes)
-  following = np.roll(prototypes, -1, axis=0)[:k if run.circular else k - 1]
-  adjacent = np.degrees(np.asarray(sphere.angle(prototypes[:len(following)], following)))
+  adjacent = adjacent_angles_deg(prototypes, run.circular)
   return Result({'adjacent_mean_deg': float(adjacent.mean()),
                  'adjacent_min_deg': float(adjacent.min()),
                  'first_to_last_deg': float(np.degrees(sphere.angle(prototypes[0],
