@@ -20,6 +20,7 @@ from ml_collections import config_flags
 
 from bench import common
 from jsemrep import methods
+from jsemrep import pairing
 from jsemrep import parallel
 from train import feed as feed_lib
 from train import train
@@ -42,9 +43,15 @@ def step_and_inputs(config, num_examples):
   h, w, c = config.model.image_shape
   arrays = {'image': rng.integers(0, 256, (num_examples, h, w, c), dtype=np.uint8),
             'label': rng.integers(0, config.data.num_classes, (num_examples,)).astype(np.int32)}
+  pairs = None
+  if methods.method(config).paired:   # every identity at every class, as rotated_mnist5k
+    arrays['label'] = (np.arange(num_examples) % config.data.num_classes).astype(np.int32)
+    arrays['identity_row'], pairs = pairing.index_table(
+        np.arange(num_examples) // config.data.num_classes, arrays['label'],
+        config.data.num_classes)
   feed = feed_lib.Feed(arrays, config.data.placement, mesh, config.seed, config.batch_size)
   state = parallel.replicate(methods.init_state(config, jax.random.PRNGKey(0)), mesh)
-  return train.make_step(config, mesh, num_examples=num_examples), state, feed
+  return train.make_step(config, mesh, num_examples=num_examples, pairs=pairs), state, feed
 
 
 def main(argv):

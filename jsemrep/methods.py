@@ -24,6 +24,7 @@ from jsemrep import images as images_lib
 from jsemrep import losses
 from jsemrep import models
 from jsemrep import sphere
+from jsemrep import split
 from jsemrep.errors import ConfigError
 from jsemrep.train_state import TrainState
 
@@ -45,9 +46,26 @@ def label_period(config):
 
 def atn_term(outputs, batch, key, config):
   return losses.angular_triplet_neighbor(
-      outputs['z_all'], batch['label_all'], key, config.atn.margin, config.atn.neighbor,
+      split.semantic(outputs['z_all'], split.semantic_dims(config)), batch['label_all'], key, config.atn.margin, config.atn.neighbor,
       config.atn.triplets_per_anchor, label_period(config),
       config.atn.get('margin_mode', 'constant'))
+
+
+def cross_term(outputs, batch, key, config):
+  """Cross-reconstruction: the decoder on [s of a donor of another identity at class
+  j, c of the anchor] reconstructs the anchor's identity at j (train.paired_outputs)."""
+  del key
+  return losses.reconstruction(outputs['cross_decoded'], batch['same_image'],
+                               config.loss.reconstruction)
+
+
+def c_invariance_term(outputs, batch, key, config):
+  """|c(u, i) - c(u, j)|^2 of the latent means, averaged over the batch: one
+  identity's rest c at two classes."""
+  del batch, key
+  dims = split.semantic_dims(config)
+  return jnp.mean(jnp.sum((split.rest(outputs['mu'], dims)
+                           - split.rest(outputs['same_mu'], dims)) ** 2, axis=-1))
 
 
 def triplet_term(outputs, batch, key, config):
@@ -179,6 +197,7 @@ class Method(NamedTuple):
   terms: tuple                     # the autoencoder's loss terms
   critic: Optional[Critic] = None  # the second player, if any
   stochastic: bool = True          # sample z (VAE) or take z = mu (plain autoencoder)
+  paired: bool = False             # batches carry same-identity and donor images (`cross`)
 
 
 PRESETS = {
@@ -190,6 +209,10 @@ PRESETS = {
     'atnl': Method(('rec', 'kl', 'atn')),
     'atnl_adv': Method(('rec', 'kl', 'atn', 'adv'), ACAI_SLERP),
     'vaegan': Method(('rec', 'kl', 'adv'), IMAGE_GAN),
+    # The split latent (model.semantic_dims > 0) trained by cross-reconstruction of
+    # paired identities; `split` is the ablation without ATN on s.
+    'atnl_split': Method(('rec', 'kl', 'atn', 'cross'), paired=True),
+    'split': Method(('rec', 'kl', 'cross'), paired=True),
 }
 
 TERMS = {}   # name -> (term function, default weight)
@@ -224,6 +247,9 @@ register_term('kl', kl_term, 1e-4)
 register_term('atn', atn_term, 1.0)
 register_term('triplet', triplet_term, 1.0)
 register_term('ordinal_triplet', ordinal_triplet_term, 1.0)
+PAIRED_TERMS = ('cross', 'c_invariance')   # terms that read paired_outputs
+register_term('cross', cross_term, 10.0)
+register_term('c_invariance', c_invariance_term, 0.0)
 
 
 def method(config):
@@ -255,6 +281,11 @@ def bind_terms(config, keep=()):
         raise ConfigError(f'config loss.weights.{name}={value!r} is not allowed: no loss term '
                           f'{name!r} is registered (known: {", ".join(sorted(TERMS))})')
       table[name] = TERMS[name]
+  for name in PAIRED_TERMS:
+    if name in table and not preset.paired and (config.loss.weights.get(name) or 0) > 0:
+      raise ConfigError(f'config loss.weights.{name} is not allowed for method {config.method}: '
+                        f'{name} reads paired identities, which only a split method draws '
+                        f'({", ".join(n for n, m in sorted(PRESETS.items()) if m.paired)})')
   bound = {}
   for name, (fn, default) in table.items():
     weight = config.loss.weights.get(name)
@@ -277,6 +308,7 @@ class BoundMethod(NamedTuple):
   critic_net: Optional[Any]   # the critic's flax module
   txs: dict                   # {player: optax transformation}
   stochastic: bool
+  paired: bool
 
 
 def build(config, keep=()):
@@ -285,7 +317,8 @@ def build(config, keep=()):
   preset = method(config)
   critic_net = preset.critic.network(config) if preset.critic is not None else None
   terms = {name: fn for name, (fn, _) in bind_terms(config, keep).items()}
-  return BoundMethod(terms, preset.critic, critic_net, optimizers(config), preset.stochastic)
+  return BoundMethod(terms, preset.critic, critic_net, optimizers(config), preset.stochastic,
+                     preset.paired)
 
 
 def optimizers(config):

@@ -11,6 +11,7 @@ import numpy as np
 from jsemrep import checkpoint
 from jsemrep import inference
 from jsemrep import models
+from jsemrep import split as split_lib
 from jsemrep import sphere
 from jsemrep.errors import JsemrepError
 
@@ -58,6 +59,11 @@ class Run:
     """Whether the classes form a ring (angle bins): paths and edits go the short way."""
     return bool(self.config.data.get('circular', False))
 
+  @property
+  def semantic_dims(self) -> int:
+    """D of a split latent (the semantic part s = z[:, :D]); 0: a single latent."""
+    return split_lib.semantic_dims(self.config)
+
   def split(self, name: str) -> dict:
     """A split of the run's dataset as numpy arrays (cached in the process)."""
     data = self.config.data
@@ -101,10 +107,12 @@ class Run:
                                self.config.loss.reconstruction)
 
   def prototypes(self, split: str = 'train') -> jnp.ndarray:
-    """(num_classes, latent_dim) unit mean code direction of each class of a split."""
+    """(num_classes, latent_dim) unit mean code direction of each class of a split;
+    of the semantic part s, (num_classes, semantic_dims), for a split latent."""
     if ('prototypes', split) not in self._cache:
       self._cache[('prototypes', split)] = sphere.class_prototypes(
-          jnp.asarray(self.codes(split)), self.split(split)['label'], self.num_classes)
+          jnp.asarray(split_lib.semantic(self.codes(split), self.semantic_dims)),
+          self.split(split)['label'], self.num_classes)
     return self._cache[('prototypes', split)]
 
   def classifier(self, field: str = 'label'):

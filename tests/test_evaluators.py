@@ -30,7 +30,7 @@ def test_every_evaluator_writes_what_the_report_reads(tiny_run, mnist5k_classifi
   written = common.evaluate(str(workdir), names, 'test', 0, flag_values={
       'paths_per_class_pair': 1, 'samples': 30})
   assert 'lines' not in written and {'interpolate', 'generation'} <= set(written)
-  assert set(written) == set(names) - {'lines'}   # lines applies to lines runs only
+  assert set(written) == set(names) - {'lines', 'leak'}   # lines on lines runs, leak on split runs
   common.evaluate(str(workdir), ['interpolate'], 'validation', 0,
                   flag_values={'paths_per_class_pair': 1})
   table, text, _ = report_of(tmp_path / 'runs')

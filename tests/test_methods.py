@@ -10,6 +10,7 @@ import pytest
 
 from jsemrep import losses
 from jsemrep import methods
+from jsemrep import pairing
 from jsemrep import parallel
 from train import train
 
@@ -22,12 +23,16 @@ def random_dataset(n=32, seed=0):
 
 @pytest.mark.parametrize('name', sorted(methods.PRESETS))
 def test_each_preset_steps_with_finite_losses(make_config, name):
-  config = make_config(method=name)
+  paired = methods.method(make_config(method=name)).paired
+  config = make_config(method=name, **({'model.semantic_dims': 3} if paired else {}))
   mesh = parallel.make_mesh(1)
   state = parallel.replicate(methods.init_state(config, jax.random.PRNGKey(0)), mesh)
   before = jax.device_get(state.params)
-  step = train.make_step(config, mesh)
-  dataset = parallel.replicate(random_dataset(), mesh)
+  dataset, pairs = random_dataset(), None
+  if paired:   # 16 identities, each at the random classes its examples have
+    dataset['identity_row'], pairs = pairing.index_table(np.arange(32) % 16, dataset['label'], 10)
+  step = train.make_step(config, mesh, pairs=pairs)
+  dataset = parallel.replicate(dataset, mesh)
   for _ in range(2):
     state, metrics = step(state, dataset)
   metrics = jax.device_get(metrics)

@@ -16,7 +16,7 @@ SWEEP_MODES = ('sequential', 'vmap')
 # Keys whose change makes a different run: resuming with another value is refused.
 STRUCTURAL_KEYS = ('method', 'data.name', 'model.latent_dim', 'model.channels', 'model.hidden',
                    'model.upsampling', 'model.downsampling', 'loss.reconstruction',
-                   'atn.neighbor', 'seed')
+                   'atn.neighbor', 'seed', 'model.semantic_dims')
 # Keys a resume may change without a word: where things are, and what the data decides.
 UNRECORDED_KEYS = ('data.data_dir', 'data.manual_dir', 'data.num_classes', 'data.circular',
                    'model.image_shape', 'sweep', 'sweep_mode')
@@ -89,6 +89,14 @@ def validate(config):
   ]
   for key, ok, allowed in checks:
     _require(config, key, ok, allowed)
+  latent_dim = config.model.latent_dim
+  _require(config, 'model.semantic_dims',
+           lambda v: isinstance(v, int) and 0 <= v < latent_dim,
+           f'0 (a single latent) or an integer below model.latent_dim={latent_dim} (the '
+           'semantic part s; the rest c must not be empty)')
+  if methods.method(config).paired and not config.model.semantic_dims:
+    raise ConfigError(f'method {config.method} splits the latent into a semantic part and the '
+                      'rest: set --config.model.semantic_dims (e.g. 16 of latent_dim 64)')
   if config.get('eval_every') and config.get('evals'):
     from jsemrep import evaluators  # pylint: disable=import-outside-toplevel
     for name in config.evals.split(','):

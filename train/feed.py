@@ -11,6 +11,7 @@
 """
 
 import concurrent.futures
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -18,6 +19,7 @@ import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec as P
 
 from jsemrep import data
+from jsemrep import pairing
 from jsemrep import parallel
 
 PLACEMENTS = ('device', 'sharded', 'host')
@@ -43,16 +45,23 @@ def batch_from_shards(dataset, indices):
   return {name: take(array) for name, array in dataset.items()}
 
 
-def global_batch(placement, dataset, seed, step, num_examples, batch_size):
+def global_batch(placement, dataset, seed, step, num_examples, batch_size, pairs=None):
   """Inside the step: the global batch at `step` from the step's data argument (what
   `Feed` placed): gathered from the replicated dataset or from its shards, or, with
-  `host` placement, the batch the host already gathered."""
+  `host` placement, the batch the host already gathered. pairs: the identity x class
+  index table (jsemrep.pairing) of a method that cross-reconstructs; the batch then
+  also holds each anchor's `same_image` and `donor_image`."""
   if placement == 'host':
     return dataset
   indices = data.batch_indices(seed, step, num_examples, batch_size)
-  if placement == 'sharded':
-    return batch_from_shards(dataset, indices)
-  return {name: array[indices] for name, array in dataset.items()}
+  gather = (functools.partial(batch_from_shards, dataset) if placement == 'sharded' else
+            lambda at: {name: array[at] for name, array in dataset.items()})
+  examples = gather(indices)
+  if pairs is not None:
+    same, donor = pairing.partners(pairs, examples['identity_row'], examples['label'], seed, step)
+    examples['same_image'] = gather(same)['image']
+    examples['donor_image'] = gather(donor)['image']
+  return examples
 
 
 class Feed:

@@ -16,8 +16,10 @@ from jsemrep import images as images_lib
 from jsemrep import losses
 from jsemrep import methods
 from jsemrep import models
+from jsemrep import pairing
 from jsemrep import parallel
 from jsemrep import sphere
+from jsemrep import split
 from jsemrep.errors import CheckpointError, ConfigError, DivergedError, JsemrepError
 from train import checks
 from train import during as during_lib
@@ -50,9 +52,12 @@ def train_step(state, examples, values, *, config, model, bound):
   config = hparams_lib.Overlay(config, values)
   start, size = parallel.local_slice(config.batch_size)
   positions = start + jnp.arange(size)
-  batch = {'image': images_lib.to_float(jax.lax.dynamic_slice_in_dim(examples['image'], start, size)),
-           'label': jax.lax.dynamic_slice_in_dim(examples['label'], start, size),
+  local = lambda name: jax.lax.dynamic_slice_in_dim(examples[name], start, size)
+  batch = {'image': images_lib.to_float(local('image')), 'label': local('label'),
            'label_all': examples['label']}
+  if bound.paired:
+    batch.update(same_image=images_lib.to_float(local('same_image')),
+                 donor_image=images_lib.to_float(local('donor_image')))
   noise_key, loss_key, critic_key = jax.random.split(
       jax.random.fold_in(jax.random.PRNGKey(config.seed), state.step), 3)
   noise = methods.per_example_normal(noise_key, positions, (config.model.latent_dim,))
@@ -64,6 +69,8 @@ def train_step(state, examples, values, *, config, model, bound):
   def loss_fn(params, critic_params):
     outputs = model.apply({'params': params}, batch['image'], noise)
     outputs['z_all'] = jax.lax.all_gather(outputs['z'], parallel.DATA_AXIS, tiled=True)
+    if bound.paired:
+      outputs.update(paired_outputs(model, params, outputs, batch, split.semantic_dims(config)))
     critic_in = None
     if critic is not None:
       critic_in = critic.inputs(lambda z: decode(params, z), outputs, batch, critic_key,
@@ -97,19 +104,36 @@ def train_step(state, examples, values, *, config, model, bound):
   return new_state, jax.lax.pmean(metrics, parallel.DATA_AXIS)
 
 
+def paired_outputs(model, params, outputs, batch, dims):
+  """What cross-reconstruction reads (jsemrep.split, jsemrep.pairing): the latent means
+  of the anchor's identity at another class (`same_mu`) and of the donor (`donor_mu`),
+  and `cross_decoded`, the decoder on [s of the donor's mean, c of the anchor's code],
+  which the `cross` term compares with the same identity's image at the donor's class."""
+  encode = lambda images: model.apply({'params': params}, images, method='encode')[0]
+  same_mu, donor_mu = encode(batch['same_image']), encode(batch['donor_image'])
+  cross = split.join(split.semantic(donor_mu, dims), split.rest(outputs['z'], dims))
+  return {'same_mu': same_mu, 'donor_mu': donor_mu,
+          'cross_decoded': model.apply({'params': params}, cross, method='decode')}
+
+
 def code_spread(z):
   """1 - |mean direction| of a batch of codes: about 1 for codes spread over the
   sphere, 0 when every code points the same way (a collapse)."""
   return 1.0 - jnp.linalg.norm(jnp.mean(sphere.normalize(z), axis=0))
 
 
-def make_step(config, mesh, bound=None, stacked=False, num_examples=None):
+def make_step(config, mesh, bound=None, stacked=False, num_examples=None, pairs=None):
   """The jitted, data-parallel train_step of the configured method on `mesh`:
   step(state, data, values=None) -> (state, metrics), data what train/feed.py's Feed
   gives, values defaulting to the config's own knobs. num_examples: the training
   split's size (default: the data's leading axis, as placed on one device). stacked:
-  state and values carry a leading variant axis and one call steps every variant."""
+  state and values carry a leading variant axis and one call steps every variant.
+  pairs: for a method that cross-reconstructs, the training split's identity x class
+  index table (jsemrep.pairing.index_table; the data then holds `identity_row`)."""
   bound = bound or methods.build(config)
+  if bound.paired and pairs is None:
+    raise ValueError(f'make_step: method {config.method} pairs examples and needs `pairs`')
+  pairs = None if pairs is None else jnp.asarray(pairs)
   placement = config.data.get('placement', 'device')
   if num_examples is None and placement == 'sharded':
     raise ValueError('make_step needs num_examples with data.placement=sharded')
@@ -117,7 +141,8 @@ def make_step(config, mesh, bound=None, stacked=False, num_examples=None):
 
   def step(state, dataset, values):
     examples = feed_lib.global_batch(placement, dataset, values['seed'], state.step,
-                                     num_examples or dataset['image'].shape[0], config.batch_size)
+                                     num_examples or dataset['image'].shape[0], config.batch_size,
+                                     pairs)
     return train_step(state, examples, values, config=config, model=model, bound=bound)
   if stacked:
     step = jax.vmap(step, in_axes=(0, None, 0))
@@ -248,8 +273,12 @@ def _train_runs(configs, workdirs, stacked, failures=None):
                       'sweep_mode=sequential)')
   keep = set().union(*(methods.effective_weights(c) for c in configs))
   bound = methods.build(configs[0], keep=keep)
-  step_fn = make_step(configs[0], mesh, bound, stacked, num_examples=len(train['label']))
   arrays = {'image': train['image'], 'label': train['label']}
+  pairs = None
+  if bound.paired:
+    arrays['identity_row'], pairs = paired_data(configs[0], train)
+  step_fn = make_step(configs[0], mesh, bound, stacked, num_examples=len(train['label']),
+                      pairs=pairs)
   shared = None if placement == 'host' else feed_lib.Feed(arrays, placement, mesh)
   values = [knobs(c, bound) for c in configs]
   groups = [list(range(len(configs)))] if stacked else [[i] for i in range(len(configs))]
@@ -274,6 +303,24 @@ def _train_runs(configs, workdirs, stacked, failures=None):
         if feed is not shared:
           feed.close()
   return states
+
+
+def paired_data(config, train):
+  """(identity row of every example, identity x class index table) of the training
+  split, for a method that cross-reconstructs; ConfigError where the data has none."""
+  identity = train.get('identity')
+  if identity is None or not np.any(np.asarray(identity) >= 0):
+    raise ConfigError(f'method {config.method} cross-reconstructs pairs of one identity at two '
+                      f'classes, and {config.data.name} records no identity per example (datasets '
+                      'that do: rotated_mnist5k, multi_pie with Multi-PIE file names)')
+  if config.data.placement == 'host':
+    raise ConfigError(f'method {config.method} draws its pairs inside the step: it needs '
+                      'data.placement=device or sharded')
+  rows, table = pairing.index_table(identity, train['label'], config.data.num_classes)
+  if not np.any(np.sum(table >= 0, axis=1) > 1):
+    raise ConfigError(f'method {config.method}: no identity of {config.data.name} appears at '
+                      'two classes, so there is nothing to cross-reconstruct')
+  return rows, table
 
 
 def _load_train_split(config):

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jsemrep import sphere
+from jsemrep import split as split_lib
 from jsemrep.evaluators.base import Column, Evaluator, Result
 from jsemrep.metrics import generation
 
@@ -21,10 +21,10 @@ def evaluate(run, split, seed, figure_dir, *, samples):
   prior = jax.random.normal(jax.random.PRNGKey(seed), (samples, run.config.model.latent_dim))
   z = run.codes(split)
   a, b = rng.integers(0, len(z), samples), rng.integers(0, len(z), samples)
-  mixes = sphere.semantic_paths_batch(
+  mixes = split_lib.semantic_paths(
       jnp.asarray(z[a]), jnp.asarray(z[b]), jnp.asarray(scored['label'][a]),
       jnp.asarray(scored['label'][b]), run.prototypes(), jnp.array([0.5]), 'slerp',
-      run.circular)[:, 0]
+      run.circular, run.semantic_dims)[:, 0]
   scores = {}
   for kind, codes in (('prior', prior), ('interpolants', mixes)):
     fake = features(run.decode(np.asarray(codes)))

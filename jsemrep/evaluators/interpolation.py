@@ -11,6 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jsemrep import plots
+from jsemrep import split as split_lib
 from jsemrep import sphere
 from jsemrep.evaluators import prototype_angles
 from jsemrep.evaluators.base import Column, Evaluator, Result, reader_gate
@@ -38,11 +39,12 @@ def figure_rows(run, split, pairs, per_step, seed):
   y1, y2 = jnp.array([i for i, _ in pairs]), jnp.array([j for _, j in pairs])
   distance = max(abs(int(sphere.class_step(i, j, run.circular, run.num_classes))) for i, j in pairs)
   ts = sphere.path_ts(per_step * distance + 1)
+  dims = run.semantic_dims
   paths = {
-      'direct lerp': sphere.direct_paths_batch(z1, z2, ts, 'lerp'),
-      'direct slerp': sphere.direct_paths_batch(z1, z2, ts, 'slerp'),
-      'semantic slerp': sphere.semantic_paths_batch(z1, z2, y1, y2, run.prototypes(), ts, 'slerp',
-                                                    run.circular),
+      'direct lerp': split_lib.direct_paths(z1, z2, ts, 'lerp', dims),
+      'direct slerp': split_lib.direct_paths(z1, z2, ts, 'slerp', dims),
+      'semantic slerp': split_lib.semantic_paths(z1, z2, y1, y2, run.prototypes(), ts, 'slerp',
+                                                 run.circular, dims),
   }
   images = {name: run.decode(np.asarray(p)) for name, p in paths.items()}
   return [(f'{i}→{j} {name}', images[name][p]) for p, (i, j) in enumerate(pairs) for name in paths]
@@ -55,7 +57,7 @@ def evaluate(run, split, seed, figure_dir, *, images_per_class_step, paths_per_c
   scores, raw = interpolation.ordinal_study(
       run.codes(split), scored['label'], prototypes, run.decode,
       lambda images: classify(images)[0], images_per_class_step, paths_per_class_pair, seed,
-      run.circular)
+      run.circular, run.semantic_dims)
   k = run.num_classes
   angles = prototype_angles.adjacent_angles_deg(prototypes, run.circular).tolist()
   oracle = np.mean(classify(run.decode(run.codes(split)))[0] == scored['label'])

@@ -16,6 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from jsemrep import edit
 from jsemrep import plots
 from jsemrep import sphere
+from jsemrep import split as split_lib
 from jsemrep.errors import DataError
 from jsemrep.evaluators.base import Column, Evaluator, Result, reader_gate
 from jsemrep.metrics import viewpoint
@@ -67,8 +68,10 @@ def evaluate(run, split, seed, figure_dir, *, identities, images_per_class_step,
     raise DataError(f'{run.config.data.name}: viewpoint editing takes ordered, non-circular '
                     'classes')
   scored, train = run.split(split), run.split('train')
-  weights, bias = latent_classifier(run.codes('train'), train['label'])
-  ops = edit.operators(weights, bias, guided_steps, guided_step_size)
+  dims = run.semantic_dims
+  weights, bias = latent_classifier(split_lib.semantic(run.codes('train'), dims), train['label'])
+  ops = {name: split_lib.on_semantic(op, dims)
+         for name, op in edit.operators(weights, bias, guided_steps, guided_step_size).items()}
   info = {'images_per_class_step': images_per_class_step, 'guided_steps': guided_steps,
           'guided_step_size': guided_step_size}
   if figure_dir:

@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jsemrep import split
 from jsemrep import sphere
 
 PATH_KINDS = tuple(f'{interp}_{kind}' for interp in ('lerp', 'slerp')
@@ -79,11 +80,13 @@ def draw_pairs(labels, num_classes, per_pair, seed, circular=False):
 
 
 def ordinal_study(z, labels, prototypes, decode, classify, per_step, per_pair, seed,
-                  circular=False):
+                  circular=False, semantic_dims=0):
   """Scores of direct and semantic, lerp and slerp paths between encoded examples.
 
   z: (N, d) codes of the evaluated split, labels (N,); prototypes (K, d);
-  decode: codes (M, d) -> images; classify: images -> labels (M,). Paths between
+  decode: codes (M, d) -> images; classify: images -> labels (M,); semantic_dims: D
+  of a split latent (paths on s, prototypes (K, D), the rest moving linearly:
+  jsemrep.split). Paths between
   classes d apart have per_step * d + 1 images. Returns (scores, raw): scores
   {kind: {'accuracy', 'monotone', 'visits', 'images', 'paths'}}; raw holds the
   pairs and, per kind, every path's predicted labels and per-path results, so
@@ -104,9 +107,9 @@ def ordinal_study(z, labels, prototypes, decode, classify, per_step, per_pair, s
       a, b = jnp.asarray(z[starts[sel]]), jnp.asarray(z[ends[sel]])
       ya, yb = jnp.asarray(y1[sel]), jnp.asarray(y2[sel])
       if kind == 'direct':
-        codes = sphere.direct_paths_batch(a, b, ts, interp)
+        codes = split.direct_paths(a, b, ts, interp, semantic_dims)
       else:
-        codes = sphere.semantic_paths_batch(a, b, ya, yb, prototypes, ts, interp, circular)
+        codes = split.semantic_paths(a, b, ya, yb, prototypes, ts, interp, circular, semantic_dims)
       flat = np.asarray(codes).reshape(-1, codes.shape[-1])
       predicted = np.asarray(classify(decode(flat))).reshape(codes.shape[:2]).astype(np.int32)
       scores = path_scores(jnp.asarray(predicted), ya, yb, ts, circular, k)

@@ -24,6 +24,9 @@ def get_config():
   config.model = ml_collections.ConfigDict()
   config.model.image_shape = (32, 32, 1)  # filled in from the data at training time
   config.model.latent_dim = 64
+  # The split latent: z = [s, c], s the first semantic_dims dimensions (ATNL, prototypes,
+  # paths and edits act on s / |s|), c the rest (what an edit keeps); 0: one latent.
+  config.model.semantic_dims = 0
   config.model.channels = (32, 64, 128)
   config.model.hidden = (512, 256)
   config.model.upsampling = 'subpixel'            # or 'transpose' (the paper's layer)
