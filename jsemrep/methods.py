@@ -198,6 +198,7 @@ class Method(NamedTuple):
   critic: Optional[Critic] = None  # the second player, if any
   stochastic: bool = True          # sample z (VAE) or take z = mu (plain autoencoder)
   paired: bool = False             # batches carry same-identity and donor images (`cross`)
+  conditional: bool = False        # the class enters the decoder as a learned embedding (s)
 
 
 PRESETS = {
@@ -213,6 +214,9 @@ PRESETS = {
     # paired identities; `split` is the ablation without ATN on s.
     'atnl_split': Method(('rec', 'kl', 'atn', 'cross'), paired=True),
     'split': Method(('rec', 'kl', 'cross'), paired=True),
+    # The conditional baseline: the encoder gives c, the class enters the decoder as a
+    # learned embedding in place of s (CVAE; DR-GAN's pose code).
+    'cvae': Method(('rec', 'kl'), conditional=True),
 }
 
 TERMS = {}   # name -> (term function, default weight)
@@ -309,6 +313,7 @@ class BoundMethod(NamedTuple):
   txs: dict                   # {player: optax transformation}
   stochastic: bool
   paired: bool
+  conditional: bool
 
 
 def build(config, keep=()):
@@ -318,7 +323,7 @@ def build(config, keep=()):
   critic_net = preset.critic.network(config) if preset.critic is not None else None
   terms = {name: fn for name, (fn, _) in bind_terms(config, keep).items()}
   return BoundMethod(terms, preset.critic, critic_net, optimizers(config), preset.stochastic,
-                     preset.paired)
+                     preset.paired, preset.conditional)
 
 
 def optimizers(config):
@@ -328,9 +333,14 @@ def optimizers(config):
   return txs
 
 
+def model_of(config):
+  """The config's VAE, with the class embedding where its method is conditional."""
+  return models.vae_from_config(config, method(config).conditional)
+
+
 def init_state(config, key):
   vae_key, critic_key = jax.random.split(key)
-  model = models.vae_from_config(config)
+  model = model_of(config)
   params = {'vae': models.init_vae(model, vae_key)}
   critic = method(config).critic
   if critic is not None:

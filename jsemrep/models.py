@@ -156,16 +156,29 @@ class VAE(nn.Module):
   downsampling: str = 'space_to_depth'
 
   dtype: Any = jnp.float32   # computation dtype; parameters stay float32
+  # A class-conditional decoder (the cvae method): the first semantic_dims of the code
+  # are a learned embedding of the class, not the encoder's; 0 classes: none.
+  conditional_classes: int = 0
+  semantic_dims: int = 0
 
   def setup(self):
     widths = {'channels': self.channels, 'hidden': self.hidden, 'dtype': self.dtype}
     self.encoder = Encoder(latent_dim=self.latent_dim, downsampling=self.downsampling, **widths)
     self.decoder = Decoder(image_shape=self.image_shape, upsampling=self.upsampling, **widths)
+    if self.conditional_classes:
+      self.class_embedding = nn.Embed(self.conditional_classes, self.semantic_dims)
 
-  def __call__(self, x, noise):
+  def __call__(self, x, noise, labels=None):
     mu, logvar = self.encoder(x)
     z = mu + jnp.exp(0.5 * logvar) * noise
+    if self.conditional_classes:
+      z = self.with_class(z, labels)
     return {'mu': mu, 'logvar': logvar, 'z': z, 'decoded': self.decoder(z)}
+
+  def with_class(self, z, labels):
+    """A conditional model's code: the embedding of `labels` in place of the first
+    semantic_dims of z (the encoder's c is the rest)."""
+    return jnp.concatenate([self.class_embedding(labels), z[..., self.semantic_dims:]], axis=-1)
 
   def encode(self, x):
     return self.encoder(x)
@@ -222,13 +235,21 @@ def downsampling_of(config):
   return config.model.get('downsampling', 'strided')
 
 
-def vae_from_config(config):
+def vae_from_config(config, conditional=False):
+  """The config's VAE; conditional: with the class embedding of a conditional method
+  (methods.Method.conditional), over config.data.num_classes classes."""
   m = config.model
+  extra = {}
+  if conditional:
+    extra = {'conditional_classes': int(config.data.num_classes),
+             'semantic_dims': int(m.semantic_dims)}
   return VAE(image_shape=tuple(m.image_shape), latent_dim=m.latent_dim,
              channels=tuple(m.channels), hidden=tuple(m.hidden), upsampling=m.upsampling,
-             downsampling=downsampling_of(config), dtype=jnp.dtype(m.get('dtype', 'float32')))
+             downsampling=downsampling_of(config), dtype=jnp.dtype(m.get('dtype', 'float32')),
+             **extra)
 
 
 def init_vae(model, key):
   x = jnp.zeros((1, *model.image_shape), jnp.float32)
-  return model.init(key, x, jnp.zeros((1, model.latent_dim)))['params']
+  labels = {'labels': jnp.zeros((1,), jnp.int32)} if model.conditional_classes else {}
+  return model.init(key, x, jnp.zeros((1, model.latent_dim)), **labels)['params']

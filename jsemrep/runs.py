@@ -10,7 +10,7 @@ import numpy as np
 
 from jsemrep import checkpoint
 from jsemrep import inference
-from jsemrep import models
+from jsemrep import methods
 from jsemrep import split as split_lib
 from jsemrep import sphere
 from jsemrep.errors import JsemrepError
@@ -48,7 +48,7 @@ class Run:
   @classmethod
   def of(cls, config, params, step, **kwargs) -> 'Run':
     """A Run of parameters in hand (evaluation while training)."""
-    return cls(config, models.vae_from_config(config), params, int(step), **kwargs)
+    return cls(config, methods.model_of(config), params, int(step), **kwargs)
 
   @property
   def num_classes(self) -> int:
@@ -69,11 +69,13 @@ class Run:
     data = self.config.data
     return _split(data.name, name, data.data_dir or None, data.manual_dir or None)
 
-  def encode(self, images: np.ndarray) -> np.ndarray:
+  def encode(self, images: np.ndarray, labels: Optional[np.ndarray] = None) -> np.ndarray:
     """Latent means of uint8 images.
 
     Args:
       images: (N, H, W, C) uint8 images of the run's image shape.
+      labels: (N,) their classes; needed by a conditional run (cvae), whose code
+        holds the class embedding in place of s; ignored by the others.
     Returns:
       (N, latent_dim) float32 codes.
     """
@@ -82,12 +84,20 @@ class Run:
     if images.dtype != np.uint8 or images.shape[1:] != expected:
       raise TypeError(f'encode takes uint8 images of shape (N, {", ".join(map(str, expected))}); '
                       f'got {images.dtype} of shape {images.shape}')
-    return inference.encode(self.model, self.params, images)
+    codes = inference.encode(self.model, self.params, images)
+    if self.model.conditional_classes:
+      if labels is None:
+        raise TypeError(f'a conditional run ({self.config.method}) encodes images with their '
+                        'classes: encode(images, labels)')
+      codes = np.asarray(self.model.apply({'params': self.params}, jnp.asarray(codes),
+                                          jnp.asarray(labels), method='with_class'))
+    return codes
 
   def codes(self, split: str) -> np.ndarray:
     """The latent means of every image of a split (cached on the run)."""
     if ('codes', split) not in self._cache:
-      self._cache[('codes', split)] = self.encode(self.split(split)['image'])
+      examples = self.split(split)
+      self._cache[('codes', split)] = self.encode(examples['image'], examples['label'])
     return self._cache[('codes', split)]
 
   def decode(self, codes: np.ndarray, chunk: int = 1000) -> np.ndarray:

@@ -23,8 +23,10 @@ def random_dataset(n=32, seed=0):
 
 @pytest.mark.parametrize('name', sorted(methods.PRESETS))
 def test_each_preset_steps_with_finite_losses(make_config, name):
-  paired = methods.method(make_config(method=name)).paired
-  config = make_config(method=name, **({'model.semantic_dims': 3} if paired else {}))
+  preset = methods.method(make_config(method=name))
+  paired = preset.paired
+  config = make_config(method=name, **({'model.semantic_dims': 3}
+                                        if paired or preset.conditional else {}))
   mesh = parallel.make_mesh(1)
   state = parallel.replicate(methods.init_state(config, jax.random.PRNGKey(0)), mesh)
   before = jax.device_get(state.params)

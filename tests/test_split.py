@@ -166,15 +166,22 @@ def test_split_training_on_4_devices_and_sharded_equals_1_device(make_config):
                  finals[1, 'device'], finals[other])
 
 
+@pytest.mark.parametrize('method', ['atnl_split', 'cvae'])
 def test_evaluators_edit_and_interpolate_on_s_of_a_split_run(make_config, rotated_classifiers,
-                                                              tmp_path):
+                                                              tmp_path, method):
   from eval import common  # pylint: disable=import-outside-toplevel
   from jsemrep import runs  # pylint: disable=import-outside-toplevel
-  config = make_config(method='atnl_split', **{'data.name': 'rotated_mnist5k',
-                                                'model.semantic_dims': 3})
+  config = make_config(method=method, **{'data.name': 'rotated_mnist5k',
+                                         'model.semantic_dims': 3})
   train.train_and_evaluate(config, tmp_path)
   run = runs.load_run(tmp_path)
   assert run.semantic_dims == 3 and run.prototypes().shape == (7, 3)
+  if method == 'cvae':   # s is the class embedding: each class's codes share it exactly
+    s, labels = run.codes('validation')[:, :3], run.split('validation')['label']
+    embedding = run.params['class_embedding']['embedding']
+    np.testing.assert_allclose(s, embedding[labels], rtol=1e-6)
+    with pytest.raises(TypeError, match='encodes images with their classes'):
+      run.encode(run.split('validation')['image'][:2])
   common.evaluate(tmp_path, ['viewpoint', 'interpolate_small', 'leak'], split='validation',
                   flag_values={'identities': 3, 'figure_images': 1})
   for name in ('viewpoint_validation', 'interpolate_small_validation', 'leak_validation'):

@@ -94,7 +94,8 @@ def validate(config):
            lambda v: isinstance(v, int) and 0 <= v < latent_dim,
            f'0 (a single latent) or an integer below model.latent_dim={latent_dim} (the '
            'semantic part s; the rest c must not be empty)')
-  if methods.method(config).paired and not config.model.semantic_dims:
+  preset = methods.method(config)
+  if (preset.paired or preset.conditional) and not config.model.semantic_dims:
     raise ConfigError(f'method {config.method} splits the latent into a semantic part and the '
                       'rest: set --config.model.semantic_dims (e.g. 16 of latent_dim 64)')
   if config.get('eval_every') and config.get('evals'):

@@ -67,7 +67,8 @@ def train_step(state, examples, values, *, config, model, bound):
   decode = lambda params, z: model.apply({'params': params}, z, method=models.VAE.decode)
 
   def loss_fn(params, critic_params):
-    outputs = model.apply({'params': params}, batch['image'], noise)
+    labels = {'labels': batch['label']} if bound.conditional else {}
+    outputs = model.apply({'params': params}, batch['image'], noise, **labels)
     outputs['z_all'] = jax.lax.all_gather(outputs['z'], parallel.DATA_AXIS, tiled=True)
     if bound.paired:
       outputs.update(paired_outputs(model, params, outputs, batch, split.semantic_dims(config)))
@@ -137,7 +138,7 @@ def make_step(config, mesh, bound=None, stacked=False, num_examples=None, pairs=
   placement = config.data.get('placement', 'device')
   if num_examples is None and placement == 'sharded':
     raise ValueError('make_step needs num_examples with data.placement=sharded')
-  model = models.vae_from_config(config)
+  model = methods.model_of(config)
 
   def step(state, dataset, values):
     examples = feed_lib.global_batch(placement, dataset, values['seed'], state.step,

@@ -34,7 +34,7 @@ def figure_rows(run, split, pairs, per_step, seed):
   labels = split['label']
   starts = [rng.choice(np.flatnonzero(labels == i)) for i, _ in pairs]
   ends = [rng.choice(np.flatnonzero(labels == j)) for _, j in pairs]
-  z = run.encode(split['image'][np.array(starts + ends)])
+  z = run.encode(split['image'][np.array(starts + ends)], labels[np.array(starts + ends)])
   z1, z2 = jnp.asarray(z[:len(pairs)]), jnp.asarray(z[len(pairs):])
   y1, y2 = jnp.array([i for i, _ in pairs]), jnp.array([j for _, j in pairs])
   distance = max(abs(int(sphere.class_step(i, j, run.circular, run.num_classes))) for i, j in pairs)
