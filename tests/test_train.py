@@ -139,3 +139,12 @@ def test_training_warns_when_the_constant_ordinal_margin_cannot_be_met(make_conf
   train.train_and_evaluate(make_config(num_steps=2, **{'atn.margin_mode': 'graded',
                                                        'atn.margin': 0.3}), tmp_path / 'graded')
   assert 'cannot be met' not in capsys.readouterr().out
+
+
+def test_an_image_shape_that_is_not_the_datas_is_refused(make_config, tmp_path):
+  with pytest.raises(ConfigError) as e:
+    train.train_and_evaluate(make_config(**{'model.image_shape': (64, 64, 1)}), tmp_path)
+  assert str(e.value) == ('config model.image_shape=(64, 64, 1) is not allowed: the images of '
+                          "mnist5k are (32, 32, 1), and the model takes the data's shape (leave "
+                          '--config.model.image_shape out)')
+  assert not (tmp_path / 'checkpoints').exists()

@@ -22,6 +22,7 @@ from jsemrep import sphere
 from jsemrep import split
 from jsemrep.errors import CheckpointError, ConfigError, DivergedError, JsemrepError
 from train import checks
+from train.configs import default as default_config
 from train import during as during_lib
 from train import feed as feed_lib
 from train import guards
@@ -168,7 +169,13 @@ def complete_config(config, train):
   """Fills in what the data decides (image shape, classes) so that the stored
   config alone rebuilds the model."""
   config = config.copy_and_resolve_references()
-  config.model.image_shape = tuple(int(d) for d in train['image'].shape[1:])
+  shape = tuple(int(d) for d in train['image'].shape[1:])
+  given = tuple(config.model.image_shape)
+  if given not in (shape, tuple(default_config.get_config().model.image_shape)):
+    raise ConfigError(f'config model.image_shape={given} is not allowed: the images of '
+                      f'{config.data.name} are {shape}, and the model takes the data\'s shape '
+                      '(leave --config.model.image_shape out)')
+  config.model.image_shape = shape
   config.data.num_classes = data.num_classes(train['label'])
   config.data.circular = data.circular_labels(config.data.name)
   for name, weight in methods.effective_weights(config).items():
