@@ -4,6 +4,7 @@ from jsemrep.data.lines import Lines
 from jsemrep.data.mnist5k import Mnist5k, RotatedMnist5k
 from jsemrep.data.mnist_idx import FashionMnist, Mnist
 from jsemrep.data.multi_pie import MultiPie
+from jsemrep.data.synthetic_heads import SyntheticHeads
 
 BUILDERS = {
     'mnist': Mnist,
@@ -12,4 +13,5 @@ BUILDERS = {
     'rotated_mnist5k': RotatedMnist5k,
     'lines': Lines,
     'multi_pie': MultiPie,
+    'synthetic_heads': SyntheticHeads,
 }

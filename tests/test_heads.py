@@ -1,0 +1,86 @@
+"""synthetic_heads: the renderer and the builder (on a handful of heads)."""
+
+import numpy as np
+import pytest
+
+from jsemrep import data
+from jsemrep.data import head_geometry
+from jsemrep.data import synthetic_heads
+
+NO_JITTER = (0.0, 0.0, 1.0)
+
+
+def one_head(seed=0):
+  return {k: v[0] for k, v in head_geometry.draw_identities(seed, 1).items()}
+
+
+def parts_at(yaw_deg, head=None):
+  _, parts = head_geometry.render(head or one_head(), np.radians(yaw_deg), NO_JITTER)
+  return np.asarray(parts)
+
+
+def test_rendering_is_deterministic_in_the_seed():
+  heads = head_geometry.draw_identities(3, 4)
+  again = head_geometry.draw_identities(3, 4)
+  assert all(np.array_equal(heads[k], again[k]) for k in heads)
+  yaws, light = np.radians([-90, -30, 30, 60]), np.tile(NO_JITTER, (4, 1))
+  first = head_geometry.render_batch(heads, yaws, light)
+  assert first.dtype == np.uint8 and first.shape == (4, 64, 64, 3)
+  assert first.tobytes() == head_geometry.render_batch(heads, yaws, light).tobytes()
+  other = head_geometry.draw_identities(4, 4)
+  assert not np.array_equal(first, head_geometry.render_batch(other, yaws, light))
+
+
+def test_turning_hides_the_far_eye_which_an_in_plane_rotation_would_not():
+  """At yaw +90 the eye on the head's +x side faces away (none of its pixels are
+  drawn) while the other eye is seen; at -90 the reverse; at 0 both are seen alike."""
+  for seed in range(3):
+    head = one_head(seed)
+    front, right, left = (parts_at(y, head) for y in (0, 90, -90))
+    left_eye = lambda p: int(np.sum(p == head_geometry.EYE_LEFT))
+    right_eye = lambda p: int(np.sum(p == head_geometry.EYE_RIGHT))
+    assert left_eye(front) > 20 and abs(left_eye(front) - right_eye(front)) < 0.2 * left_eye(front)
+    assert left_eye(right) == 0 and right_eye(right) > 0
+    assert right_eye(left) == 0 and left_eye(left) > 0
+    assert np.sum(front == head_geometry.MOUTH) > 0
+
+
+def test_a_profile_is_not_a_rotated_frontal_view():
+  """The silhouette (pixels not background) changes with yaw, and the profile is not the
+  frontal view mirrored or rotated in the image plane."""
+  front, profile = parts_at(0) > 0, parts_at(90) > 0
+  assert np.mean(front != profile) > 0.01
+  for k in range(4):
+    assert np.mean(np.rot90(front, k) != profile) > 0.01
+
+
+@pytest.fixture(scope='module')
+def heads_dir(tmp_path_factory):
+  builder = synthetic_heads.SyntheticHeads
+  saved = builder.IDENTITIES, synthetic_heads.CHUNK
+  builder.IDENTITIES, synthetic_heads.CHUNK = 20, 32
+  directory = tmp_path_factory.mktemp('heads')
+  try:
+    yield {split: data.load('synthetic_heads', split, str(directory))
+           for split in ('train', 'validation', 'test', 'test_between')}
+  finally:
+    builder.IDENTITIES, synthetic_heads.CHUNK = saved
+
+
+def test_every_head_at_every_view_and_the_splits_disjoint_by_identity(heads_dir):
+  splits = heads_dir
+  sizes = {name: len(set(s['identity'])) for name, s in splits.items()}
+  assert sizes == {'train': 16, 'validation': 2, 'test': 2, 'test_between': 2}
+  members = {name: set(s['identity'].tolist()) for name, s in splits.items()}
+  assert not members['train'] & members['validation']
+  assert not (members['train'] | members['validation']) & members['test']
+  assert members['test_between'] == members['test']
+  for name, yaws in (('train', synthetic_heads.YAWS_DEG), ('test', synthetic_heads.YAWS_DEG),
+                     ('test_between', synthetic_heads.BETWEEN_YAWS_DEG)):
+    s = splits[name]
+    for identity in members[name]:
+      at = s['identity'] == identity
+      assert sorted(s['yaw_deg'][at].tolist()) == list(yaws)
+      np.testing.assert_array_equal(s['label'][at][np.argsort(s['yaw_deg'][at])],
+                                    np.arange(len(yaws)))
+  assert splits['train']['image'].shape[1:] == (64, 64, 3)
