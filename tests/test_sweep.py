@@ -130,3 +130,14 @@ def test_a_diverging_variant_is_stopped_alone_named_and_marked(make_config, tmp_
   with pytest.raises(train.SweepError):
     train.train_and_evaluate(sweep, tmp_path)
   assert checkpoint.latest_step(tmp_path / 'loss.weights.kl=0.0001') == 4
+
+
+def test_a_diverging_variant_of_a_vmap_sweep_is_stopped_alone_and_the_others_finish(make_config,
+                                                                                    tmp_path):
+  sweep = make_config(num_steps=4, sweep='loss.weights.kl=0.0001,1e38,0.001', sweep_mode='vmap')
+  with pytest.raises(train.SweepError, match=r'1 of 3 sweep variants failed .*kl=1e\+38'):
+    train.train_and_evaluate(sweep, tmp_path)
+  record = json.loads((tmp_path / 'sweep.json').read_text())
+  assert ['failed' in v for v in record['variants']] == [False, True, False]
+  for good in ('loss.weights.kl=0.0001', 'loss.weights.kl=0.001'):
+    assert checkpoint.latest_step(tmp_path / good) == 4

@@ -253,8 +253,9 @@ class SweepError(JsemrepError):
 def _train_runs(configs, workdirs, stacked, failures=None):
   """Checks, loads the data once, builds one step for all configs, and trains them:
   all at once (stacked) or one after the other. With `failures` (a dict), a variant
-  trained on its own that diverges is stopped alone: {its index: the message}, and
-  the others train on (its state is None)."""
+  that diverges is stopped alone: {its index: the message}, and the others train on
+  (its state is None); variants stepped together with it resume from their last
+  checkpoints without it."""
   for config, workdir in zip(configs, workdirs):
     checks.validate(config)
     stored = checkpoint.stored_config(workdir)
@@ -289,9 +290,10 @@ def _train_runs(configs, workdirs, stacked, failures=None):
                       pairs=pairs)
   shared = None if placement == 'host' else feed_lib.Feed(arrays, placement, mesh)
   values = [knobs(c, bound) for c in configs]
-  groups = [list(range(len(configs)))] if stacked else [[i] for i in range(len(configs))]
-  states = []
-  for group in groups:
+  pending = [list(range(len(configs)))] if stacked else [[i] for i in range(len(configs))]
+  states = {}
+  while pending:
+    group = pending.pop(0)
     with contextlib.ExitStack() as locks:
       for i in group:
         if parallel.is_primary():     # the other processes of a multi-host run share its lock
@@ -299,18 +301,22 @@ def _train_runs(configs, workdirs, stacked, failures=None):
       feed = shared or feed_lib.Feed(arrays, placement, mesh, configs[group[0]].seed,
                                      configs[group[0]].batch_size)
       try:
-        states += _train([configs[i] for i in group], [workdirs[i] for i in group],
-                         [values[i] for i in group], feed, mesh, step_fn, stacked)
+        states.update(zip(group, _train([configs[i] for i in group], [workdirs[i] for i in group],
+                                        [values[i] for i in group], feed, mesh, step_fn,
+                                        stacked)))
       except DivergedError as e:
-        if failures is None or len(group) > 1:
+        if failures is None:
           raise
-        failures[group[0]] = str(e)
-        states.append(None)
-        say(f'error: {workdirs[group[0]]}: {e}; going on with the other variants')
+        bad = group[getattr(e, 'member', 0)]
+        failures[bad], states[bad] = str(e), None
+        say(f'error: {workdirs[bad]}: {e}; going on with the other variants')
+        rest = [i for i in group if i != bad]
+        if rest:   # stepped together: they resume from their last checkpoints without it
+          pending.insert(0, rest)
       finally:
         if feed is not shared:
           feed.close()
-  return states
+  return [states[i] for i in range(len(configs))]
 
 
 def paired_data(config, train):
@@ -400,17 +406,19 @@ def _train(configs, workdirs, values, feed, mesh, step_fn, stacked):
         state, metrics = step_fn(state, feed(step), knob_values)
         step += 1
         if step % config.log_every == 0 or step == config.num_steps:
-          for c, writer, mngr, m, s in zip(configs, writers, mngrs,
-                                           members(parallel.to_host(metrics)), members(state)):
+          for k, (c, writer, mngr, m, s) in enumerate(zip(
+              configs, writers, mngrs, members(parallel.to_host(metrics)), members(state))):
             if during is not None and step % config.eval_every == 0:
               m = {**m, **during(c, parallel.to_host(s.params['vae']), step)}
-            _check_finite_and_spread(writer.write(step, m), c, mngr, starts[0])
+            try:
+              _check_finite_and_spread(writer.write(step, m), c, mngr, starts[0])
+            except DivergedError as e:
+              e.member = k   # which of the variants stepped together
+              raise
         if step % config.checkpoint_every == 0 or step == config.num_steps:
-          for c, mngr, s in zip(configs, mngrs, members(state)):
-            _save(mngr, s, c)
+          _save_all(mngrs, members(state), configs)
         if stop.requested(step):
-          for c, mngr, s in zip(configs, mngrs, members(state)):
-            _save(mngr, s, c)
+          _save_all(mngrs, members(state), configs)
           raise Preempted(f'stopped by {stop.name} at step {step}: saved checkpoint {step} in '
                           f'{where}; run the same command to continue')
   finally:
@@ -433,14 +441,20 @@ def _say_changes(workdir, changes, step):
         f.write(json.dumps({'step': step, 'key': key, 'from': old, 'to': new}) + '\n')
 
 
-def _save(mngr, state, config):
-  step = int(parallel.to_host(state.step))
-  if step in mngr.all_steps():
-    return
-  if not checkpoint.all_finite(state):
-    raise DivergedError(f'the state at step {step} is not finite; not saved (the last good '
-                        f'checkpoint is {_last(mngr)})')
-  checkpoint.save(mngr, state, config)
+def _save_all(mngrs, states, configs):
+  """Saves the state of every run stepped together, or none of them: a non-finite
+  state raises DivergedError naming its run (`member`) before anything is saved, so
+  the others stay at one step and resume together."""
+  steps = [int(parallel.to_host(s.step)) for s in states]
+  for k, (mngr, state, step) in enumerate(zip(mngrs, states, steps)):
+    if step not in mngr.all_steps() and not checkpoint.all_finite(state):
+      error = DivergedError(f'the state at step {step} is not finite; not saved (the last good '
+                            f'checkpoint is {_last(mngr)})')
+      error.member = k
+      raise error
+  for mngr, state, config, step in zip(mngrs, states, configs, steps):
+    if step not in mngr.all_steps():
+      checkpoint.save(mngr, state, config)
 
 
 def _last(mngr):
