@@ -21,16 +21,19 @@ flags.DEFINE_integer('epochs', classifier.MAX_EPOCHS, 'The most training epochs;
                      'once the validation accuracy has not improved for classifier.PATIENCE '
                      'epochs.')
 flags.DEFINE_string('field', 'label', 'Integer field of the dataset to predict.')
+flags.DEFINE_enum('arch', 'cnn', sorted(classifier.ARCHITECTURES),
+                  'cnn: the evaluation classifier; mlp: the second reader.')
 
 
 def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)
-  _, _, info = classifier.load_or_train(FLAGS.dataset, epochs=FLAGS.epochs, field=FLAGS.field)
-  print(f'{FLAGS.dataset}: classifier of {FLAGS.field}, validation accuracy '
+  _, _, info = classifier.load_or_train(FLAGS.dataset, epochs=FLAGS.epochs, field=FLAGS.field,
+                                        arch=FLAGS.arch)
+  print(f'{FLAGS.dataset}: classifier ({FLAGS.arch}) of {FLAGS.field}, validation accuracy '
         f'{info["validation_accuracy"]:.4f} (epoch {info["best_epoch"]} of {info["epochs"]}), '
         f'test accuracy {info["test_accuracy"]:.4f} '
-        f'({classifier.classifier_dir(FLAGS.dataset, field=FLAGS.field)})')
+        f'({classifier.classifier_dir(FLAGS.dataset, field=FLAGS.field, arch=FLAGS.arch)})')
 
 
 if __name__ == '__main__':

@@ -23,12 +23,18 @@ from jsemrep.errors import DataError
 BATCH = 128
 
 
-def classifier_dir(dataset, data_dir=None, field='label'):
+ARCHITECTURES = {'cnn': models.Classifier, 'mlp': models.MLPClassifier}
+SECOND_READER = 'mlp'   # the reader of another architecture that checks the first
+
+
+def classifier_dir(dataset, data_dir=None, field='label', arch='cnn'):
   """Where the classifier of `field` on `dataset` is cached: classifiers/DATASET for
-  the label, classifiers/DATASET-FIELD for another field (e.g. rotated digits' class)."""
+  the label, classifiers/DATASET-FIELD for another field (e.g. rotated digits' class),
+  with -ARCH appended for an architecture other than the CNN."""
   root = os.environ.get('JSEMREP_CLASSIFIER_DIR') or os.path.join(
       os.path.dirname(pipeline.data_dir_or_default(data_dir)), 'classifiers')
-  return os.path.join(root, dataset if field == 'label' else f'{dataset}-{field}')
+  name = dataset if field == 'label' else f'{dataset}-{field}'
+  return os.path.join(root, name if arch == 'cnn' else f'{name}-{arch}')
 
 
 def _blur(image, sigma):
@@ -90,12 +96,13 @@ def accuracy(model, params, split):
   return float(np.mean(predicted == split['label']))
 
 
-def train_classifier(train, validation, test, num_classes, epochs=MAX_EPOCHS, seed=0):
+def train_classifier(train, validation, test, num_classes, epochs=MAX_EPOCHS, seed=0,
+                     arch='cnn'):
   """(model, params, info) of a classifier trained with per-image augmentation until
   its validation accuracy has not improved for PATIENCE epochs (at most `epochs`); the
   parameters of its best validation epoch are kept. info: test_accuracy,
   validation_accuracy, epochs (trained), best_epoch."""
-  model = models.Classifier(num_classes)
+  model = ARCHITECTURES[arch](num_classes)
   key = jax.random.PRNGKey(seed)
   params = model.init(key, jnp.zeros((1, *train['image'].shape[1:])))['params']
   steps_per_epoch = max(1, len(train['label']) // BATCH)
@@ -144,12 +151,14 @@ def _current(info, dataset):
           and info.get('classifier_version') == CLASSIFIER_VERSION)
 
 
-def load_or_train(dataset, data_dir=None, manual_dir=None, epochs=MAX_EPOCHS, field='label'):
+def load_or_train(dataset, data_dir=None, manual_dir=None, epochs=MAX_EPOCHS, field='label',
+                  arch='cnn'):
   """(model, params, info) of a CNN predicting `field` (default: the label, the
   evaluation classifier) from the dataset's images, training it on the train split
   first (at most `epochs` epochs, stopped on validation) if none is stored for this
-  version of the dataset and of the classifier."""
-  directory = classifier_dir(dataset, data_dir, field)
+  version of the dataset and of the classifier. arch: 'cnn' (the evaluation
+  classifier) or 'mlp' (the second reader)."""
+  directory = classifier_dir(dataset, data_dir, field, arch)
   if not _current(_stored_info(directory), dataset):
     splits = {s: data.load(dataset, s, data_dir, manual_dir)
               for s in ('train', 'validation', 'test')}
@@ -159,27 +168,27 @@ def load_or_train(dataset, data_dir=None, manual_dir=None, epochs=MAX_EPOCHS, fi
     splits = {name: {'image': s['image'], 'label': s[field].astype(np.int32)}
               for name, s in splits.items()}
     k = data.num_classes(splits['train']['label'])
-    print(f'training a classifier of {field} on {dataset}', flush=True)
+    print(f'training a classifier ({arch}) of {field} on {dataset}', flush=True)
     _, params, info = train_classifier(splits['train'], splits['validation'], splits['test'], k,
-                                       epochs)
-    save(directory, params, {'dataset': dataset, 'field': field, 'data_version':
+                                       epochs, arch=arch)
+    save(directory, params, {'dataset': dataset, 'field': field, 'arch': arch, 'data_version':
                              data.version(dataset), 'classifier_version': CLASSIFIER_VERSION,
                              'num_classes': k, **info,
                              'image_shape': list(splits['train']['image'].shape[1:])})
   return _restore(directory)
 
 
-def load_cached(dataset, data_dir=None, field='label'):
+def load_cached(dataset, data_dir=None, field='label', arch='cnn'):
   """(model, params, info) of the stored classifier for this version of the dataset,
   or None when there is none (nothing is trained)."""
-  directory = classifier_dir(dataset, data_dir, field)
+  directory = classifier_dir(dataset, data_dir, field, arch)
   return _restore(directory) if _current(_stored_info(directory), dataset) else None
 
 
 def _restore(directory):
   with open(os.path.join(directory, 'info.json'), encoding='utf-8') as f:
     info = json.load(f)
-  model = models.Classifier(info['num_classes'])
+  model = ARCHITECTURES[info.get('arch', 'cnn')](info['num_classes'])
   abstract = jax.eval_shape(lambda: model.init(
       jax.random.PRNGKey(0), jnp.zeros((1, *info['image_shape'])))['params'])
   with ocp.StandardCheckpointer() as ckpt:

@@ -229,6 +229,22 @@ class Classifier(nn.Module):
     return (logits, feats) if return_features else logits
 
 
+class MLPClassifier(nn.Module):
+  """The second evaluation reader: an architecture of another kind (dense layers on
+  the pixels, no convolutions), so that a score read alike by both does not rest on
+  one network's quirks."""
+  num_classes: int = 10
+  hidden: Sequence[int] = (512, 256)
+
+  @nn.compact
+  def __call__(self, x, return_features=False):
+    x = x.reshape(x.shape[0], -1)
+    for units in self.hidden:
+      x = nn.relu(nn.Dense(units)(x))
+    logits = nn.Dense(self.num_classes)(x)
+    return (logits, x) if return_features else logits
+
+
 def downsampling_of(config):
   """The config's downsampling; checkpoints from before the option used strided
   convolutions, which compute the same function of the same parameters."""

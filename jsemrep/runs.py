@@ -125,26 +125,27 @@ class Run:
           self.split(split)['label'], self.num_classes)
     return self._cache[('prototypes', split)]
 
-  def classifier(self, field: str = 'label'):
-    """(classify, info) of the evaluation classifier of `field` on the run's dataset:
-    classify(images in [0, 1] or uint8) -> (labels, features). Trained on first use
-    (and cached beside the datasets) unless train_classifiers is False."""
+  def classifier(self, field: str = 'label', arch: str = 'cnn'):
+    """(classify, info) of the evaluation classifier of `field` on the run's dataset
+    (arch 'mlp': the second reader): classify(images in [0, 1] or uint8) -> (labels,
+    features). Trained on first use (and cached beside the datasets) unless
+    train_classifiers is False."""
     from jsemrep import classifier as classifier_lib  # pylint: disable=import-outside-toplevel
-    if ('classifier', field) not in self._cache:
+    if ('classifier', field, arch) not in self._cache:
       data = self.config.data
       if self.train_classifiers:
         model, params, info = classifier_lib.load_or_train(
-            data.name, data.data_dir or None, data.manual_dir or None, field=field)
+            data.name, data.data_dir or None, data.manual_dir or None, field=field, arch=arch)
       else:
-        cached = classifier_lib.load_cached(data.name, data.data_dir or None, field)
+        cached = classifier_lib.load_cached(data.name, data.data_dir or None, field, arch)
         if cached is None:
           raise NoClassifierError(
-              f'no cached classifier of {field} on {data.name}; train it with python -m '
-              f'eval.classifier --dataset={data.name} --field={field}')
+              f'no cached classifier ({arch}) of {field} on {data.name}; train it with python -m '
+              f'eval.classifier --dataset={data.name} --field={field} --arch={arch}')
         model, params, info = cached
-      self._cache[('classifier', field)] = (
+      self._cache[('classifier', field, arch)] = (
           functools.partial(classifier_lib.predict, model, params), info)
-    return self._cache[('classifier', field)]
+    return self._cache[('classifier', field, arch)]
 
   def classify(self, images: np.ndarray, field: str = 'label') -> np.ndarray:
     """The evaluation classifier's labels of images (uint8 or in [0, 1])."""

@@ -103,9 +103,9 @@ def test_while_training_an_evaluator_without_its_classifier_waits(tiny_run, make
   scores = during.DuringTraining(config, said.append)(run.config, run.params, 4)
   assert set(scores) == {'val/reconstruction/rec', 'val/reconstruction/kl'}
   assert scores['val/reconstruction/rec'] > 0 and scores['val/reconstruction/kl'] > 0
-  assert said == ['evaluation while training: interpolate_small skipped: no cached classifier of '
-                  'label on mnist5k; train it with python -m eval.classifier --dataset=mnist5k '
-                  '--field=label']
+  assert said == ['evaluation while training: interpolate_small skipped: no cached classifier '
+                  '(cnn) of label on mnist5k; train it with python -m eval.classifier '
+                  '--dataset=mnist5k --field=label --arch=cnn']
 
 
 def test_training_logs_the_configured_evaluators_every_eval_every_steps(make_config,

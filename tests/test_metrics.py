@@ -85,6 +85,18 @@ def test_ordinal_accuracy_on_a_synthetic_decoder_with_known_classes():
   again, raw_again = interpolation.ordinal_study(z, labels, prototypes, lambda c: c, classify,
                                                  3, 2, 0)
   assert raw_again['start_index'] == raw['start_index'] and again == noisy
+  # A second reader that reads alike agrees on every image and scores alike; one that
+  # always reads class 0 agrees on exactly the images the first reads as 0.
+  same, _ = interpolation.ordinal_study(z, labels, prototypes, lambda c: c, classify, 3, 2, 0,
+                                        second=classify)
+  assert same['slerp_semantic']['agreement'] == 1.0
+  assert same['slerp_semantic']['second']['accuracy'] == noisy['slerp_semantic']['accuracy']
+  zero, raw_zero = interpolation.ordinal_study(z, labels, prototypes, lambda c: c, classify, 3, 2,
+                                               0, second=lambda c: np.zeros(len(c)))
+  first = raw_zero['kinds']['slerp_direct']['predicted']
+  assert zero['slerp_direct']['agreement'] == pytest.approx(
+      sum(p.count(0) for p in first) / sum(len(p) for p in first))
+  assert zero['slerp_direct']['second']['visits'] == 0.0
 
 
 from jsemrep.metrics import generation  # pylint: disable=wrong-import-position

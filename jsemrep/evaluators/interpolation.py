@@ -10,7 +10,9 @@ import os
 import jax.numpy as jnp
 import numpy as np
 
+from jsemrep import classifier as classifier_lib
 from jsemrep import plots
+from jsemrep import runs
 from jsemrep import split as split_lib
 from jsemrep import sphere
 from jsemrep.evaluators import prototype_angles
@@ -53,18 +55,27 @@ def figure_rows(run, split, pairs, per_step, seed):
 def evaluate(run, split, seed, figure_dir, *, images_per_class_step, paths_per_class_pair):
   scored = run.split(split)
   classify, info = run.classifier()
+  try:   # the second reader; while training, only once it is cached
+    second, second_info = run.classifier(arch=classifier_lib.SECOND_READER)
+  except runs.NoClassifierError:
+    second, second_info = None, None
   prototypes = run.prototypes()
   scores, raw = interpolation.ordinal_study(
       run.codes(split), scored['label'], prototypes, run.decode,
       lambda images: classify(images)[0], images_per_class_step, paths_per_class_pair, seed,
-      run.circular, run.semantic_dims)
+      run.circular, run.semantic_dims, second and (lambda images: second(images)[0]))
   k = run.num_classes
   angles = prototype_angles.adjacent_angles_deg(prototypes, run.circular).tolist()
-  oracle = np.mean(classify(run.decode(run.codes(split)))[0] == scored['label'])
+  reconstructions = run.decode(run.codes(split))
+  oracle = np.mean(classify(reconstructions)[0] == scored['label'])
   out = {'images_per_class_step': images_per_class_step,
          'classifier_test_accuracy': info['test_accuracy'],
          'gates': {'label': reader_gate(info['test_accuracy'], oracle)},
          'adjacent_prototype_angles_deg': angles}
+  if second is not None:
+    second_oracle = np.mean(second(reconstructions)[0] == scored['label'])
+    out['second_classifier_test_accuracy'] = second_info['test_accuracy']
+    out['gates']['label_second'] = reader_gate(second_info['test_accuracy'], second_oracle)
   if figure_dir and split == 'test':
     pairs = example_pairs(k)
     figure = os.path.join(figure_dir, 'interpolate.png')
@@ -74,20 +85,39 @@ def evaluate(run, split, seed, figure_dir, *, images_per_class_step, paths_per_c
   return Result(scores, raw, out)
 
 
-def _column(kind, metric):
+def _column(kind, metric, reader=''):
+  """A column of the first reader's scores, or with reader='second' of the second's."""
   def per_path(raw):
     per_kind = raw['kinds'][kind]
+    per_kind = per_kind.get(reader) if reader else per_kind
+    if per_kind is None:
+      return None
     if metric == 'accuracy':
       return per_kind['correct'], [len(p) for p in per_kind['predicted']]
     return per_kind[metric], None
-  return Column(f'{kind}.{metric}', f'{kind.replace("_", " ")} {TITLES[metric]}',
+  prefix = f'{reader}.' if reader else ''
+  title = f'{kind.replace("_", " ")} {TITLES[metric]}' + (' (second reader)' if reader else '')
+  return Column(f'{kind}.{prefix}{metric}', title, per_path=per_path)
+
+
+def _agreement(kind):
+  def per_path(raw):
+    per_kind = raw['kinds'][kind]
+    if 'agreement' not in per_kind:
+      return None
+    return per_kind['agreement'], [len(p) for p in per_kind['predicted']]
+  return Column(f'{kind}.agreement', f'{kind.replace("_", " ")} readers agree',
                 per_path=per_path)
 
 
 COLUMNS = tuple(_column(kind, metric) for kind, metric in (
     ('slerp_semantic', 'accuracy'), ('slerp_semantic', 'visits'), ('slerp_semantic', 'monotone'),
     ('lerp_semantic', 'accuracy'), ('slerp_direct', 'accuracy'), ('slerp_direct', 'visits'),
-    ('lerp_direct', 'accuracy')))
+    ('lerp_direct', 'accuracy'))) + (
+        _column('slerp_semantic', 'accuracy', 'second'),
+        _column('slerp_semantic', 'visits', 'second'),
+        _column('slerp_direct', 'visits', 'second'),
+        _agreement('slerp_semantic'))
 
 INTERPOLATE = Evaluator(
     'interpolate', COLUMNS, evaluate,

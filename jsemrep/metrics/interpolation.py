@@ -80,13 +80,15 @@ def draw_pairs(labels, num_classes, per_pair, seed, circular=False):
 
 
 def ordinal_study(z, labels, prototypes, decode, classify, per_step, per_pair, seed,
-                  circular=False, semantic_dims=0):
+                  circular=False, semantic_dims=0, second=None):
   """Scores of direct and semantic, lerp and slerp paths between encoded examples.
 
   z: (N, d) codes of the evaluated split, labels (N,); prototypes (K, d);
   decode: codes (M, d) -> images; classify: images -> labels (M,); semantic_dims: D
   of a split latent (paths on s, prototypes (K, D), the rest moving linearly:
-  jsemrep.split). Paths between
+  jsemrep.split); second: the second reader (images -> labels), which reads the same
+  images: its per-path results go to raw[kind]['second'] and the images both read
+  alike to raw[kind]['agreement']. Paths between
   classes d apart have per_step * d + 1 images. Returns (scores, raw): scores
   {kind: {'accuracy', 'monotone', 'visits', 'images', 'paths'}}; raw holds the
   pairs and, per kind, every path's predicted labels and per-path results, so
@@ -111,18 +113,35 @@ def ordinal_study(z, labels, prototypes, decode, classify, per_step, per_pair, s
       else:
         codes = split.semantic_paths(a, b, ya, yb, prototypes, ts, interp, circular, semantic_dims)
       flat = np.asarray(codes).reshape(-1, codes.shape[-1])
-      predicted = np.asarray(classify(decode(flat))).reshape(codes.shape[:2]).astype(np.int32)
-      scores = path_scores(jnp.asarray(predicted), ya, yb, ts, circular, k)
-      per_kind['predicted'] += predicted.tolist()
-      for key in ('correct', 'monotone', 'visits'):
-        per_kind[key] += np.asarray(scores[key]).tolist()
+      images = decode(flat)
+      readers = [(per_kind, classify)]
+      if second is not None:
+        per_kind.setdefault('second', {key: [] for key in per_kind})
+        readers.append((per_kind['second'], second))
+      for record, reader in readers:
+        predicted = np.asarray(reader(images)).reshape(codes.shape[:2]).astype(np.int32)
+        scores = path_scores(jnp.asarray(predicted), ya, yb, ts, circular, k)
+        record['predicted'] += predicted.tolist()
+        for key in ('correct', 'monotone', 'visits'):
+          record[key] += np.asarray(scores[key]).tolist()
+    if second is not None:
+      per_kind['agreement'] = [int(np.sum(np.array(a) == np.array(b))) for a, b in
+                               zip(per_kind['predicted'], per_kind['second']['predicted'])]
     raw['kinds'][name] = per_kind
   return summarize(raw), raw
 
 
 def summarize(raw):
-  """{kind: {'accuracy', 'monotone', 'visits', 'images', 'paths'}} of raw per-path results."""
-  return {name: path_summary(per_kind) for name, per_kind in raw['kinds'].items()}
+  """{kind: {'accuracy', 'monotone', 'visits', 'images', 'paths'}} of raw per-path
+  results; with a second reader also 'second' (its own such scores) and 'agreement'
+  (the share of images both readers read alike)."""
+  out = {}
+  for name, per_kind in raw['kinds'].items():
+    out[name] = path_summary(per_kind)
+    if 'second' in per_kind:
+      out[name]['second'] = path_summary(per_kind['second'])
+      out[name]['agreement'] = sum(per_kind['agreement']) / out[name]['images']
+  return out
 
 
 def path_summary(per_path):
