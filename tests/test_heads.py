@@ -57,14 +57,13 @@ def test_a_profile_is_not_a_rotated_frontal_view():
 @pytest.fixture(scope='module')
 def heads_dir(tmp_path_factory):
   builder = synthetic_heads.SyntheticHeads
-  saved = builder.IDENTITIES, synthetic_heads.CHUNK
-  builder.IDENTITIES, synthetic_heads.CHUNK = 20, 32
+  saved, builder.IDENTITIES = builder.IDENTITIES, 20
   directory = tmp_path_factory.mktemp('heads')
   try:
     yield {split: data.load('synthetic_heads', split, str(directory))
            for split in ('train', 'validation', 'test', 'test_between')}
   finally:
-    builder.IDENTITIES, synthetic_heads.CHUNK = saved
+    builder.IDENTITIES = saved
 
 
 def test_every_head_at_every_view_and_the_splits_disjoint_by_identity(heads_dir):
