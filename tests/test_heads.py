@@ -60,14 +60,16 @@ def heads_dir(tmp_path_factory):
   saved, builder.IDENTITIES = builder.IDENTITIES, 20
   directory = tmp_path_factory.mktemp('heads')
   try:
-    yield {split: data.load('synthetic_heads', split, str(directory))
-           for split in ('train', 'validation', 'test', 'test_between')}
+    splits = {split: data.load('synthetic_heads', split, str(directory))
+              for split in ('train', 'validation', 'test', 'test_between')}
+    splits['directory'] = directory
+    yield splits
   finally:
     builder.IDENTITIES = saved
 
 
 def test_every_head_at_every_view_and_the_splits_disjoint_by_identity(heads_dir):
-  splits = heads_dir
+  splits = {k: v for k, v in heads_dir.items() if k != 'directory'}
   sizes = {name: len(set(s['identity'])) for name, s in splits.items()}
   assert sizes == {'train': 16, 'validation': 2, 'test': 2, 'test_between': 2}
   members = {name: set(s['identity'].tolist()) for name, s in splits.items()}
@@ -83,3 +85,44 @@ def test_every_head_at_every_view_and_the_splits_disjoint_by_identity(heads_dir)
       np.testing.assert_array_equal(s['label'][at][np.argsort(s['yaw_deg'][at])],
                                     np.arange(len(yaws)))
   assert splits['train']['image'].shape[1:] == (64, 64, 3)
+
+
+def test_inbetween_scores_a_perfect_oracle_and_do_nothing_endpoints(heads_dir):
+  """With codes that are the pixels and a decoder that reshapes them, the oracle's
+  midpoint is the truth itself (L1 0, its yaw read right, nearer than both ends) and
+  an endpoint is never read at the halfway yaw."""
+  from jsemrep import sphere  # pylint: disable=import-outside-toplevel
+  from jsemrep.metrics import inbetween  # pylint: disable=import-outside-toplevel
+  test, between = heads_dir['test'], heads_dir['test_between']
+  pixels = lambda images: images.reshape(len(images), -1).astype(np.float32) / 255
+  prototypes = sphere.class_prototypes(pixels(test['image']), test['label'], 7)
+  scores, raw = inbetween.inbetween_study(
+      pixels(test['image']), test['image'], test['identity'], test['label'],
+      pixels(between['image']), between['image'], between['identity'], between['label'],
+      prototypes, lambda codes: np.asarray(codes).reshape(-1, 64, 64, 3), 2, 0)
+  assert len(raw['identity']) == 2 * (6 + 5)
+  for cell in ('one_step', 'two_steps', 'frontal'):
+    assert scores['oracle'][cell]['l1'] == 0.0 and scores['oracle'][cell]['yaw_accuracy'] == 1.0
+    assert scores['oracle'][cell]['nearer'] == 1.0
+    assert scores['start'][cell]['yaw_accuracy'] == 0.0 and scores['start'][cell]['l1'] > 0
+  assert 0 <= scores['semantic']['two_steps']['nearer'] <= 1
+
+
+def test_a_run_on_heads_trains_and_its_inbetween_record_feeds_the_report(heads_dir, make_config,
+                                                                        tmp_path):
+  import json  # pylint: disable=import-outside-toplevel
+  from eval import common  # pylint: disable=import-outside-toplevel
+  from eval import report  # pylint: disable=import-outside-toplevel
+  from train import train  # pylint: disable=import-outside-toplevel
+  workdir = tmp_path / 'runs' / 'atnl' / 'seed0'
+  config = make_config(**{'data.name': 'synthetic_heads', 'data.manual_dir': '',
+                          'data.data_dir': str(heads_dir['directory']),
+                          'atn.margin': 0.9})
+  train.train_and_evaluate(config, workdir)
+  common.evaluate(str(workdir), ['inbetween'], flag_values={'identities': 2})
+  record = json.loads((workdir / 'eval' / 'inbetween.json').read_text())
+  assert record['identities_scored'] == 2 and set(record['scores']) == set(
+      ('semantic', 'direct', 'oracle', 'start', 'end'))
+  rows = report.item_rows(report.collect(str(tmp_path / 'runs')))
+  assert ('inbetween', 'synthetic_heads', 'atnl', 'oracle') in rows
+  assert 'nearer than both ends, two steps' in report.item_markdown(rows)
