@@ -307,13 +307,65 @@ def item_rows(table):
       for item in per_member[0]:
         if not all(item in rows for rows in per_member):
           continue
-        row = {'name': display_name(members[0]), 'seeds': len(members), 'columns': {}}
+        row = {'name': display_name(members[0]), 'seeds': len(members), 'columns': {},
+               '_per_path': {}}
         for column in evaluator.columns:
-          interval = _bootstrap([column.per_path(rows[item][1]) for rows in per_member])
+          per_run = [column.per_path(rows[item][1]) for rows in per_member]
+          interval = _bootstrap(per_run)
           if interval is not None:
             row['columns'][column.title] = interval + (len(members),)
+            row['_per_path'][column.title] = per_run
         out[(evaluator.name, members[0]['dataset'], name, item.replace('_', '-'))] = row
   return out
+
+
+def item_differences(items, against):
+  """{(evaluator, dataset, group, item): {title: (mean, low, high)}}: for every row of
+  an item table whose group is not `against` and whose item `against` also has (the
+  same paths), the paired difference row - against, resampling identities where the
+  column gives them. Columns whose path weights differ between runs (a ratio per run,
+  the L1 gap closed) are left out."""
+  out = {}
+  for key, row in items.items():
+    base_key = key[:2] + (against,) + key[3:]
+    if key[2] == against or base_key not in items:
+      continue
+    cells = {}
+    for title, per_run in row['_per_path'].items():
+      base = items[base_key]['_per_path'].get(title)
+      if base is None or len({len(r[0]) for r in per_run + base}) != 1:
+        continue
+      weights = [None if r[1] is None else np.asarray(r[1], np.float64) for r in per_run + base]
+      if any(w is not None and not np.array_equal(w, weights[0]) for w in weights):
+        continue
+      cells[title] = intervals.paired_difference(
+          [r[0] for r in per_run], [r[0] for r in base], weights[0],
+          groups=per_run[0][2] if len(per_run[0]) > 2 else None)
+    out[key] = cells
+  return out
+
+
+def item_differences_markdown(diffs, against):
+  text = []
+  for name, dataset in sorted({key[:2] for key in diffs}):
+    keys = [k for k in diffs if k[:2] == (name, dataset)]
+    titles = [c.title for c in evaluators.get(name).columns
+              if any(c.title in diffs[k] for k in keys)]
+    text += [f'### {dataset}: {evaluators.get(name).title or name}, paired differences to '
+             f'{against}', '', '| run | item | ' + ' | '.join(titles) + ' |',
+             '|' + '---|' * (len(titles) + 2)]
+    for key in keys:
+      cells = []
+      for title in titles:
+        if title not in diffs[key]:
+          cells.append('')
+          continue
+        mean, low, high = diffs[key][title]
+        cells.append(f'{mean:+.3f} [{low:+.3f}, {high:+.3f}]'
+                     + (' within noise' if low <= 0 <= high else ''))
+      text.append(f'| {key[2]} | {key[3]} | ' + ' | '.join(cells) + ' |')
+    text.append('')
+  return '\n'.join(text) + '\n' if text else ''
 
 
 def item_markdown(rows):
@@ -346,9 +398,17 @@ def main(argv):
   with open(os.path.join(FLAGS.runs, 'results.json'), 'w', encoding='utf-8') as f:
     public = {name: {k: v for k, v in row.items() if not k.startswith('_')}
               for name, row in groups.items()}
-    json.dump({**public, **{f'items {" ".join(k)}': v for k, v in items.items()}}, f, indent=1)
+    json.dump({**public, **{f'items {" ".join(k)}': {n: v for n, v in row.items()
+                                                     if not n.startswith('_')}
+                            for k, row in items.items()}}, f, indent=1)
   if FLAGS.against:
-    text_diff = differences_markdown(differences(groups, FLAGS.against), groups, FLAGS.against)
+    if FLAGS.against not in groups and not any(key[2] == FLAGS.against for key in items):
+      raise JsemrepError(f'--against={FLAGS.against}: no such row; rows: '
+                         f'{", ".join(sorted(set(groups) | {key[2] for key in items}))}')
+    text_diff = ''
+    if FLAGS.against in groups:
+      text_diff = differences_markdown(differences(groups, FLAGS.against), groups, FLAGS.against)
+    text_diff += item_differences_markdown(item_differences(items, FLAGS.against), FLAGS.against)
     with open(os.path.join(FLAGS.runs, 'differences.md'), 'w', encoding='utf-8') as f:
       f.write(text_diff)
     text += '\n' + text_diff

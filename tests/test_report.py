@@ -66,3 +66,24 @@ def test_paired_differences_against_a_row():
   assert '### Paired differences to vae (vae), mnist5k' in text and '+0.250 [' in text
   with pytest.raises(JsemrepError, match='--against=nope: no such row; rows: acai, vae'):
     report.differences(groups, 'nope')
+
+
+def test_paired_differences_of_item_rows():
+  """Two methods' editing rows on the same 2 paths: transport keeps 1 more image of 3 on
+  the second path for `split`, so its identity kept differs by 1/6 exactly."""
+  table = {}
+  for method, kept in (('atnl', [3, 1]), ('split', [3, 2])):
+    for s in (0, 1):
+      result = _viewpoint_result(s, kept)
+      result['method'] = method
+      table[f'{method}/seed{s}'] = {('viewpoint', 'test'): result}
+  items = report.item_rows(table)
+  diffs = report.item_differences(items, 'atnl')
+  assert set(diffs) == {('viewpoint', 'rotated_mnist5k', 'split', op)
+                        for op in ('transport', 'oracle', 'no-edit')}
+  mean, low, high = diffs[('viewpoint', 'rotated_mnist5k', 'split', 'transport')]['identity kept']
+  assert mean == pytest.approx(1 / 6) and low <= mean <= high
+  assert diffs[('viewpoint', 'rotated_mnist5k', 'split', 'transport')]['angle acc.'][0] == 0
+  text = report.item_differences_markdown(diffs, 'atnl')
+  assert 'viewpoint editing, paired differences to atnl' in text
+  assert '| split | transport |' in text and 'within noise' in text
