@@ -133,7 +133,8 @@ def test_a_split_method_on_data_without_identities_is_refused():
                                'label': np.arange(4)})
   assert str(e.value) == ('method atnl_split cross-reconstructs pairs of one identity at two '
                           'classes, and mnist5k records no identity per example (datasets that '
-                          'do: rotated_mnist5k, multi_pie with Multi-PIE file names)')
+                          'do: rotated_mnist5k, synthetic_heads, multi_pie with Multi-PIE file '
+                          'names)')
 
 
 def _paired_dataset(num_identities=16, classes=4):

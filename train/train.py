@@ -326,7 +326,8 @@ def paired_data(config, train):
   if identity is None or not np.any(np.asarray(identity) >= 0):
     raise ConfigError(f'method {config.method} cross-reconstructs pairs of one identity at two '
                       f'classes, and {config.data.name} records no identity per example (datasets '
-                      'that do: rotated_mnist5k, multi_pie with Multi-PIE file names)')
+                      'that do: rotated_mnist5k, synthetic_heads, multi_pie with Multi-PIE file '
+                      'names)')
   if config.data.placement == 'host':
     raise ConfigError(f'method {config.method} draws its pairs inside the step: it needs '
                       'data.placement=device or sharded')
