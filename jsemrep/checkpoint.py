@@ -6,11 +6,13 @@ reads back whole and finite; a bad one is reported by name and, when training,
 moved aside to DIR/checkpoints.bad/ (kept for inspection, out of Orbax's way).
 """
 
+import contextlib
 import hashlib
 import os
 import re
 import shutil
 import sys
+import tempfile
 
 import jax
 import jax.numpy as jnp
@@ -61,10 +63,12 @@ def save(mngr, state, config):
   partial checkpoint left behind."""
   step = int(parallel.to_host(state.step))
   try:
-    mngr.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(state),
-                                            config=ocp.args.JsonSave(config.to_dict()),
-                                            digest=ocp.args.JsonSave(digests(state))))
-    mngr.wait_until_finished()
+    with _stderr_held() as held:
+      mngr.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(state),
+                                              config=ocp.args.JsonSave(config.to_dict()),
+                                              digest=ocp.args.JsonSave(digests(state))))
+      mngr.wait_until_finished()
+      held.release()
   except Exception as e:  # pylint: disable=broad-except
     directory = str(mngr.directory)
     for name in os.listdir(directory):
@@ -78,6 +82,37 @@ def save(mngr, state, config):
   return step
 
 
+class _Held:
+  """A hold on fd 2 (`_stderr_held`); release() passes what was held on."""
+  released = False
+
+  def release(self):
+    self.released = True
+
+
+@contextlib.contextmanager
+def _stderr_held():
+  """Holds everything written to fd 2 (Python's, absl's and TensorStore's own writes)
+  while the block runs: passed on if the block calls release(), else dropped — a failed
+  save's hundreds of lines of Orbax, asyncio and TensorStore tracebacks, whose reason
+  the CheckpointError carries in one line."""
+  sys.stderr.flush()
+  saved = os.dup(2)
+  with tempfile.TemporaryFile() as held:
+    os.dup2(held.fileno(), 2)
+    state = _Held()
+    try:
+      yield state
+    finally:
+      sys.stderr.flush()
+      os.dup2(saved, 2)
+      os.close(saved)
+      if state.released:
+        held.seek(0)
+        sys.stderr.write(held.read().decode(errors='replace'))
+        sys.stderr.flush()
+
+
 def _brief(error):
   """One line of an error: the system's reason where an OSError lies anywhere in its
   chain or text (a full disk deep inside Orbax and TensorStore), else its first line."""
@@ -89,6 +124,9 @@ def _brief(error):
   reason = re.search(r'\[Errno \d+\] [^\n\[\]\'"]+', str(error))
   if reason:
     return f'{type(error).__name__}: {reason.group(0).strip()}'
+  code = re.search(r"os_error_code='?(\d+)", str(error))   # TensorStore's own wording
+  if code:
+    return f'{type(error).__name__}: [Errno {code.group(1)}] {os.strerror(int(code.group(1)))}'
   text = str(error).strip().splitlines()
   return f'{type(error).__name__}: {text[0] if text else ""}'[:300]
 
