@@ -9,7 +9,6 @@ moved aside to DIR/checkpoints.bad/ (kept for inspection, out of Orbax's way).
 import contextlib
 import hashlib
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -20,6 +19,7 @@ import ml_collections
 import orbax.checkpoint as ocp
 
 from jsemrep import parallel
+from jsemrep import errors
 from jsemrep.errors import CheckpointError, ConfigError
 
 
@@ -77,7 +77,7 @@ def save(mngr, state, config):
     mngr.reload()
     last = mngr.latest_step()
     raise CheckpointError(
-        f'saving checkpoint {step} to {directory} failed: {_brief(e)}; the last good checkpoint '
+        f'saving checkpoint {step} to {directory} failed: {errors.one_line(e)}; the last good checkpoint '
         f'is {"step " + str(last) if last is not None else "none"}') from e
   return step
 
@@ -111,24 +111,6 @@ def _stderr_held():
         held.seek(0)
         sys.stderr.write(held.read().decode(errors='replace'))
         sys.stderr.flush()
-
-
-def _brief(error):
-  """One line of an error: the system's reason where an OSError lies anywhere in its
-  chain or text (a full disk deep inside Orbax and TensorStore), else its first line."""
-  cause = error
-  while cause is not None:
-    if isinstance(cause, OSError) and cause.strerror:
-      return f'{type(cause).__name__}: [Errno {cause.errno}] {cause.strerror}'
-    cause = cause.__cause__ or cause.__context__
-  reason = re.search(r'\[Errno \d+\] [^\n\[\]\'"]+', str(error))
-  if reason:
-    return f'{type(error).__name__}: {reason.group(0).strip()}'
-  code = re.search(r"os_error_code='?(\d+)", str(error))   # TensorStore's own wording
-  if code:
-    return f'{type(error).__name__}: [Errno {code.group(1)}] {os.strerror(int(code.group(1)))}'
-  text = str(error).strip().splitlines()
-  return f'{type(error).__name__}: {text[0] if text else ""}'[:300]
 
 
 def latest_step(workdir):
@@ -188,15 +170,15 @@ def restore_good(mngr, workdir, abstract_state=None, step=None, fallback=False):
       if not fallback:
         older = [s for s in sorted(mngr.all_steps()) if s < candidate]
         hint = f'; older checkpoints: steps {older} (--step=N)' if older else ''
-        raise CheckpointError(f'checkpoint {path} is unusable: {_brief(e)}{hint}') from e
+        raise CheckpointError(f'checkpoint {path} is unusable: {errors.one_line(e)}{hint}') from e
       if _is_mismatch(e):
-        raise ConfigError(f'{path} does not fit this config ({_brief(e)}): it holds a run of '
+        raise ConfigError(f'{path} does not fit this config ({errors.one_line(e)}): it holds a run of '
                           'another model; start the new run with another --workdir') from e
-      problems.append(f'step {candidate} ({_brief(e)})')
+      problems.append(f'step {candidate} ({errors.one_line(e)})')
       target = _free_path(os.path.join(bad_dir(workdir), str(candidate)))
       os.makedirs(os.path.dirname(target), exist_ok=True)
       shutil.move(path, target)
-      print(f'warning: checkpoint {path} is unusable ({_brief(e)}); moved to {target}, '
+      print(f'warning: checkpoint {path} is unusable ({errors.one_line(e)}); moved to {target}, '
             'trying the one before', file=sys.stderr, flush=True)
   mngr.reload()
   raise CheckpointError(f'{checkpoint_dir(workdir)}: no usable checkpoint: ' + '; '.join(problems))

@@ -5,6 +5,12 @@ Each names what was wrong, the value or file, and what to do instead; the progra
 config), without a traceback.
 """
 
+import errno
+import os
+import re
+
+DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EIO)
+
 
 class JsemrepError(Exception):
   """A user-facing failure with a complete one-line message."""
@@ -34,3 +40,24 @@ class WorkdirBusyError(JsemrepError):
 
 class DivergedError(JsemrepError, FloatingPointError):
   """Training produced a non-finite loss or state, or its codes collapsed."""
+
+
+def one_line(error):
+  """One line of an error: the system's reason where an OSError lies anywhere in its
+  chain or text (a full disk deep inside Orbax and TensorStore), else its first line."""
+  cause = error
+  while cause is not None:
+    if isinstance(cause, OSError) and cause.strerror:
+      return f'{type(cause).__name__}: [Errno {cause.errno}] {cause.strerror}'
+    cause = cause.__cause__ or cause.__context__
+  reason = re.search(r'\[Errno \d+\] [^\n\[\]\'"]+', str(error))
+  if reason:
+    return f'{type(error).__name__}: {reason.group(0).strip()}'
+  code = re.search(r"os_error_code='?(\d+)", str(error))   # TensorStore's own wording
+  if code:
+    return f'{type(error).__name__}: [Errno {code.group(1)}] {os.strerror(int(code.group(1)))}'
+  for number in DISK_ERRNOS:   # the system's words inside a library's message (tfds' writers)
+    if os.strerror(number) in str(error):
+      return f'{type(error).__name__}: [Errno {number}] {os.strerror(number)}'
+  text = str(error).strip().splitlines()
+  return f'{type(error).__name__}: {text[0] if text else ""}'[:300]

@@ -1,8 +1,10 @@
 """Datasets into memory, and the deterministic batch order of training."""
 
+import glob
 import hashlib
 import json
 import os
+import shutil
 
 import jax
 import jax.numpy as jnp
@@ -10,6 +12,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from jsemrep.data.builders import BUILDERS
+from jsemrep import errors
 from jsemrep.errors import DataError
 
 SOURCE_RECORD = 'jsemrep_source.json'
@@ -112,7 +115,14 @@ def prepare(name, data_dir=None, manual_dir=None):
           f'{name} in {b.data_dir} was prepared from {built.get("source")}, but this run names '
           f'{wanted["source"]}, whose content differs{" (changed since)" if same_place else ""}; '
           f'delete {b.data_dir} to rebuild it, or use another --config.data.data_dir')
-  b.download_and_prepare(download_config=tfds.download.DownloadConfig(try_download_gcs=False))
+  try:
+    b.download_and_prepare(download_config=tfds.download.DownloadConfig(try_download_gcs=False))
+  except (OSError, RuntimeError) as e:   # a full or read-only disk, deep inside tfds' writers
+    for partial in glob.glob(os.path.join(os.path.dirname(b.data_dir), 'incomplete.*')):
+      shutil.rmtree(partial, ignore_errors=True)
+    raise DataError(f'preparing {name} in {os.path.dirname(b.data_dir)} failed: '
+                    f'{errors.one_line(e)}; the partial files are removed: free space there, or '
+                    'prepare it elsewhere with JSEMREP_DATA_DIR or --config.data.data_dir') from e
   if built != wanted:
     _write_record(record_path, wanted)
   return b
