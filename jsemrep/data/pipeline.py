@@ -117,6 +117,8 @@ def prepare(name, data_dir=None, manual_dir=None):
           f'delete {b.data_dir} to rebuild it, or use another --config.data.data_dir')
   try:
     b.download_and_prepare(download_config=tfds.download.DownloadConfig(try_download_gcs=False))
+  except errors.JsemrepError:   # the builders' own one-line errors (a missing manual dir)
+    raise
   except (OSError, RuntimeError) as e:   # a full or read-only disk, deep inside tfds' writers
     for partial in glob.glob(os.path.join(os.path.dirname(b.data_dir), 'incomplete.*')):
       shutil.rmtree(partial, ignore_errors=True)
