@@ -183,7 +183,10 @@ def test_evaluators_edit_and_interpolate_on_s_of_a_split_run(make_config, rotate
     np.testing.assert_allclose(s, embedding[labels], rtol=1e-6)
     with pytest.raises(TypeError, match='encodes images with their classes'):
       run.encode(run.split('validation')['image'][:2])
-  common.evaluate(tmp_path, ['viewpoint', 'interpolate_small', 'leak'], split='validation',
+  # cvae's codes reach the editors through the same Run as atnl_split's: viewpoint (the
+  # slowest to compile) runs once.
+  names = ['interpolate_small', 'leak'] + (['viewpoint'] if method == 'atnl_split' else [])
+  common.evaluate(tmp_path, names, split='validation',
                   flag_values={'identities': 3, 'figure_images': 1})
-  for name in ('viewpoint_validation', 'interpolate_small_validation', 'leak_validation'):
-    assert (tmp_path / 'eval' / f'{name}.json').exists()
+  for name in names:
+    assert (tmp_path / 'eval' / f'{name}_validation.json').exists()
