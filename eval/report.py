@@ -149,16 +149,35 @@ def differences(groups, against):
   for name, row in groups.items():
     if name == against or row['dataset'] != reference['dataset']:
       continue
-    cells = {}
-    for title, per_run in row['_per_path'].items():
-      base = reference['_per_path'].get(title)
-      if base is None or len({len(r[0]) for r in per_run + base}) != 1:
-        continue
-      groups_of_paths = per_run[0][2] if len(per_run[0]) > 2 else None
-      cells[title] = intervals.paired_difference([r[0] for r in per_run], [r[0] for r in base],
-                                                 per_run[0][1], groups=groups_of_paths)
-    out[name] = cells
+    out[name] = _paired_cells(row['_per_path'], reference['_per_path'])
   return out
+
+
+def _paired_cells(per_path, reference):
+  """{title: (mean, low, high)} of row - reference for every column both have on the
+  same paths (intervals.paired_difference, resampling the paths' groups where the
+  column gives them); columns whose path weights differ between runs (a ratio per run,
+  the L1 gap closed) are left out."""
+  cells = {}
+  for title, per_run in per_path.items():
+    base = reference.get(title)
+    if base is None or len({len(r[0]) for r in per_run + base}) != 1:
+      continue
+    weights = [None if r[1] is None else np.asarray(r[1], np.float64) for r in per_run + base]
+    if any(w is not None and not np.array_equal(w, weights[0]) for w in weights):
+      continue
+    cells[title] = intervals.paired_difference(
+        [r[0] for r in per_run], [r[0] for r in base], weights[0],
+        groups=per_run[0][2] if len(per_run[0]) > 2 else None)
+  return cells
+
+
+def _difference_text(cell):
+  """'+0.012 [-0.004, +0.030] within noise' of a (mean, low, high) difference; '' for none."""
+  if cell is None:
+    return ''
+  mean, low, high = cell
+  return f'{mean:+.3f} [{low:+.3f}, {high:+.3f}]' + (' within noise' if low <= 0 <= high else '')
 
 
 def differences_markdown(diffs, groups, against):
@@ -167,15 +186,8 @@ def differences_markdown(diffs, groups, against):
           f'{groups[against]["dataset"]}', '',
           '| run | method | ' + ' | '.join(titles) + ' |', '|' + '---|' * (len(titles) + 2)]
   for name, cells in diffs.items():
-    out = []
-    for title in titles:
-      if title not in cells:
-        out.append('')
-        continue
-      mean, low, high = cells[title]
-      noise = ' within noise' if low <= 0 <= high else ''
-      out.append(f'{mean:+.3f} [{low:+.3f}, {high:+.3f}]{noise}')
-    text.append(f'| {name} | {groups[name]["name"]} | ' + ' | '.join(out) + ' |')
+    text.append(f'| {name} | {groups[name]["name"]} | '
+                + ' | '.join(_difference_text(cells.get(t)) for t in titles) + ' |')
   return '\n'.join(text + ['', 'Row minus the reference row; 95 % interval of the paired '
                             'difference (seeds of each row resampled, the shared paths drawn '
                             'once for both). "within noise": the interval includes 0.']) + '\n'
@@ -322,26 +334,12 @@ def item_rows(table):
 def item_differences(items, against):
   """{(evaluator, dataset, group, item): {title: (mean, low, high)}}: for every row of
   an item table whose group is not `against` and whose item `against` also has (the
-  same paths), the paired difference row - against, resampling identities where the
-  column gives them. Columns whose path weights differ between runs (a ratio per run,
-  the L1 gap closed) are left out."""
+  same paths), the paired difference row - against (_paired_cells)."""
   out = {}
   for key, row in items.items():
     base_key = key[:2] + (against,) + key[3:]
-    if key[2] == against or base_key not in items:
-      continue
-    cells = {}
-    for title, per_run in row['_per_path'].items():
-      base = items[base_key]['_per_path'].get(title)
-      if base is None or len({len(r[0]) for r in per_run + base}) != 1:
-        continue
-      weights = [None if r[1] is None else np.asarray(r[1], np.float64) for r in per_run + base]
-      if any(w is not None and not np.array_equal(w, weights[0]) for w in weights):
-        continue
-      cells[title] = intervals.paired_difference(
-          [r[0] for r in per_run], [r[0] for r in base], weights[0],
-          groups=per_run[0][2] if len(per_run[0]) > 2 else None)
-    out[key] = cells
+    if key[2] != against and base_key in items:
+      out[key] = _paired_cells(row['_per_path'], items[base_key]['_per_path'])
   return out
 
 
@@ -355,15 +353,8 @@ def item_differences_markdown(diffs, against):
              f'{against}', '', '| run | item | ' + ' | '.join(titles) + ' |',
              '|' + '---|' * (len(titles) + 2)]
     for key in keys:
-      cells = []
-      for title in titles:
-        if title not in diffs[key]:
-          cells.append('')
-          continue
-        mean, low, high = diffs[key][title]
-        cells.append(f'{mean:+.3f} [{low:+.3f}, {high:+.3f}]'
-                     + (' within noise' if low <= 0 <= high else ''))
-      text.append(f'| {key[2]} | {key[3]} | ' + ' | '.join(cells) + ' |')
+      text.append(f'| {key[2]} | {key[3]} | '
+                  + ' | '.join(_difference_text(diffs[key].get(t)) for t in titles) + ' |')
     text.append('')
   return '\n'.join(text) + '\n' if text else ''
 

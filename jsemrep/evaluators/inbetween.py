@@ -36,7 +36,7 @@ def _column(cell, metric, title, higher=True):
   def per_path(per_kind):
     if metric not in per_kind:
       return None
-    chosen = inbetween.selection(per_kind['_all'], cell)
+    chosen = inbetween.selections(per_kind['_all'])[cell]
     values = np.asarray(per_kind[metric], np.float64)[chosen]
     return values, None, np.asarray(per_kind['_all']['identity'])[chosen]
   return Column(f'{cell}.{metric}', title, higher, per_path=per_path)

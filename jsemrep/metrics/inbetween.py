@@ -83,7 +83,8 @@ def inbetween_study(codes, images, identity, label, between_codes, between_image
   return summarize(raw), raw
 
 
-def _selections(raw):
+def selections(raw):
+  """{one_step, two_steps, frontal: boolean mask of the paths of that summary cell}."""
   i, j = np.array(raw['start_class']), np.array(raw['end_class'])
   out = {name: (j - i) == d for d, name in STEPS.items()}
   out['frontal'] = (i == FRONTAL[0]) & (j == FRONTAL[1])
@@ -94,7 +95,7 @@ def summarize(raw):
   scores = {}
   for kind, per_path in raw['kinds'].items():
     scores[kind] = {}
-    for name, chosen in _selections(raw).items():
+    for name, chosen in selections(raw).items():
       cell = {'l1': float(np.mean(np.array(per_path['l1'])[chosen])),
               'ssim': float(np.mean(np.array(per_path['ssim'])[chosen])),
               'yaw_accuracy': float(np.mean(np.array(per_path['yaw'])[chosen]))}
@@ -103,7 +104,3 @@ def summarize(raw):
       scores[kind][name] = cell
   return scores
 
-
-def selection(raw, name):
-  """The paths of a summary cell (one_step, two_steps, frontal) as a boolean mask."""
-  return _selections(raw)[name]
