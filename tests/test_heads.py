@@ -109,11 +109,14 @@ def test_inbetween_scores_a_perfect_oracle_and_do_nothing_endpoints(heads_dir):
 
 
 def test_a_run_on_heads_trains_and_its_inbetween_record_feeds_the_report(heads_dir, make_config,
-                                                                        tmp_path):
+                                                                        tmp_path, monkeypatch):
   import json  # pylint: disable=import-outside-toplevel
   from eval import common  # pylint: disable=import-outside-toplevel
   from eval import report  # pylint: disable=import-outside-toplevel
+  from jsemrep import plots  # pylint: disable=import-outside-toplevel
   from train import train  # pylint: disable=import-outside-toplevel
+  drawn = {}
+  monkeypatch.setattr(plots, 'image_rows', lambda rows, path, title=None: drawn.update(rows=rows))
   workdir = tmp_path / 'runs' / 'atnl' / 'seed0'
   config = make_config(**{'data.name': 'synthetic_heads', 'data.manual_dir': '',
                           'data.data_dir': str(heads_dir['directory']),
@@ -123,6 +126,19 @@ def test_a_run_on_heads_trains_and_its_inbetween_record_feeds_the_report(heads_d
   record = json.loads((workdir / 'eval' / 'inbetween.json').read_text())
   assert record['identities_scored'] == 2 and set(record['scores']) == set(
       ('semantic', 'direct', 'oracle', 'start', 'end'))
+  # The figure: per head, its 13 rendered yaws (views and in-between views interleaved)
+  # above the semantic and the direct path at the same 13 places.
+  test, between = (data.load('synthetic_heads', s, str(heads_dir['directory']))
+                   for s in ('test', 'test_between'))
+  labels = [label for label, _ in drawn['rows']]
+  assert labels[1:3] == ['semantic', 'direct'] and len(labels) == 3 * 2
+  head = int(labels[0].split()[1].rstrip(':'))
+  truth = drawn['rows'][0][1]
+  assert all(len(images) == 13 for _, images in drawn['rows'])
+  for m in range(13):
+    source, label = (test, m // 2) if m % 2 == 0 else (between, m // 2)
+    at = np.flatnonzero((source['identity'] == head) & (source['label'] == label))[0]
+    np.testing.assert_allclose(truth[m], source['image'][at] / 255, atol=1e-6)
   rows = report.item_rows(report.collect(str(tmp_path / 'runs')))
   assert ('inbetween', 'synthetic_heads', 'atnl', 'oracle') in rows
   assert 'nearer than both ends, two steps' in report.item_markdown(rows)

@@ -2,18 +2,55 @@
 also exist at in-between views (synthetic_heads' split test_between): the midpoint of
 the semantic and the direct slerp path between two views of a head, one or two classes
 apart, against the true view halfway, beside the oracle and either endpoint's
-reconstruction (jsemrep/metrics/inbetween.py, docs/evaluation.md)."""
+reconstruction (jsemrep/metrics/inbetween.py, docs/evaluation.md). Figure
+`inbetween.png`: for a few test heads, the rendered truth at all 13 yaws above the
+run's semantic and direct paths from the first view to the last at the same 13 places."""
 
+import os
+
+import jax.numpy as jnp
 import numpy as np
 
+from jsemrep import plots
+from jsemrep import split as split_lib
 from jsemrep.evaluators.base import Column, Evaluator, Result
 from jsemrep.metrics import inbetween
+from jsemrep.metrics import viewpoint
 
 BETWEEN_SPLIT = 'test_between'
 
 
-def evaluate(run, split, seed, figure_dir, *, identities):
-  del figure_dir
+def path_figure(run, scored, between, seed, count, path):
+  """The truth at all 2K - 1 yaws of `count` test heads (drawn with `seed`), each above
+  the decoded semantic and direct slerp paths from its view 0 to its view K - 1 at
+  t = m / (2K - 2): the in-between places included."""
+  k = run.num_classes
+  ids, index = viewpoint.identity_table(scored['identity'], scored['label'], k)
+  between_ids, between_index = viewpoint.identity_table(between['identity'], between['label'],
+                                                        k - 1)
+  rows = viewpoint.draw_identities(len(ids), count, seed)
+  rows = rows[np.isin(ids[rows], between_ids)]
+  codes = run.codes('test')
+  z1, z2 = jnp.asarray(codes[index[rows, 0]]), jnp.asarray(codes[index[rows, k - 1]])
+  y1, y2 = jnp.zeros(len(rows), jnp.int32), jnp.full(len(rows), k - 1, jnp.int32)
+  ts = jnp.linspace(0.0, 1.0, 2 * k - 1)
+  dims = run.semantic_dims
+  paths = {'semantic': split_lib.semantic_paths(z1, z2, y1, y2, run.prototypes(), ts, 'slerp',
+                                                False, dims),
+           'direct': split_lib.direct_paths(z1, z2, ts, 'slerp', dims)}
+  figure_rows = []
+  for n, row in enumerate(rows):
+    truth = np.empty((2 * k - 1, *scored['image'].shape[1:]), np.uint8)
+    truth[0::2] = scored['image'][index[row]]
+    truth[1::2] = between['image'][between_index[np.flatnonzero(between_ids == ids[row])[0]]]
+    figure_rows.append((f'head {ids[row]}: truth', truth.astype(np.float32) / 255))
+    for kind, path_codes in paths.items():
+      figure_rows.append((kind, run.decode(np.asarray(path_codes[n]))))
+  plots.image_rows(figure_rows, path, f'{run.config.method} on {run.config.data.name}, step '
+                   f'{run.step}: yaw -90 to +90 by 15 degrees')
+
+
+def evaluate(run, split, seed, figure_dir, *, identities, figure_heads):
   if split != 'test':
     raise ValueError(f'inbetween scores the test heads (its in-between views are of the test '
                      f'split only); got split={split!r}')
@@ -23,7 +60,11 @@ def evaluate(run, split, seed, figure_dir, *, identities):
       run.codes('test'), scored['image'], scored['identity'], scored['label'], between_codes,
       between['image'], between['identity'], between['label'], run.prototypes(), run.decode,
       identities, seed, run.semantic_dims)
-  return Result(scores, raw, {'identities_scored': len(set(raw['identity']))})
+  info = {'identities_scored': len(set(raw['identity']))}
+  if figure_dir:
+    info['figure'] = os.path.join(figure_dir, 'inbetween.png')
+    path_figure(run, scored, between, seed, figure_heads, info['figure'])
+  return Result(scores, raw, info)
 
 
 def rows(result):
@@ -53,7 +94,8 @@ COLUMNS = (
 
 EVALUATORS = (Evaluator(
     'inbetween', COLUMNS, evaluate,
-    options={'identities': (200, 'Test heads scored (each at every pair of views 1 or 2 apart).')},
+    options={'identities': (200, 'Test heads scored (each at every pair of views 1 or 2 apart).'),
+             'figure_heads': (3, 'Test heads in the figure.')},
     applies=lambda config: config.data.name == 'synthetic_heads',
     rows=rows, figure_column='nearer than both ends, two steps',
     title='interpolants against rendered in-between views'),)
