@@ -17,6 +17,7 @@ from jsemrep import data
 from jsemrep import images as images_lib
 from jsemrep import inference
 from jsemrep import models
+from jsemrep import reader_autoencoder
 from jsemrep.data import pipeline
 from jsemrep.errors import DataError
 
@@ -60,9 +61,18 @@ def augment(key, image):
   return jnp.clip(image + noise, 0.0, 1.0)
 
 
-@functools.partial(jax.jit, static_argnums=(0, 1))
-def _train_step(model, tx, params, opt_state, images, labels, key):
-  images = jax.vmap(augment)(jax.random.split(key, images.shape[0]), images)
+def mix_reconstructions(key, share, images, reconstructions):
+  """Each of a batch of images replaced by its reconstruction with probability
+  `share`, drawn per image."""
+  pick = jax.random.bernoulli(key, share, (images.shape[0],) + (1,) * (images.ndim - 1))
+  return jnp.where(pick, reconstructions, images)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1, 2))
+def _train_step(model, tx, share, params, opt_state, images, reconstructions, labels, key):
+  k_pick, k_augment = jax.random.split(key)
+  images = mix_reconstructions(k_pick, share, images, reconstructions)
+  images = jax.vmap(augment)(jax.random.split(k_augment, images.shape[0]), images)
 
   def loss_fn(p):
     logits = model.apply({'params': p}, images)
@@ -88,7 +98,11 @@ def predict(model, params, images, chunk=1000):
 
 MAX_EPOCHS = 30
 PATIENCE = 3        # epochs without a better validation accuracy before training stops
-CLASSIFIER_VERSION = 2   # 2: per-image augmentation, trained until validation stops improving
+# The share of training images replaced by the reader-owned autoencoder's reconstruction
+# of them (chosen on rotated_mnist5k's validation split: docs/choices.md).
+RECONSTRUCTION_SHARE = 1.0
+CLASSIFIER_VERSION = 3   # 2: per-image augmentation, trained until validation stops
+                         # improving; 3: and reconstructions of a reader-owned autoencoder
 
 
 def accuracy(model, params, split):
@@ -97,11 +111,13 @@ def accuracy(model, params, split):
 
 
 def train_classifier(train, validation, test, num_classes, epochs=MAX_EPOCHS, seed=0,
-                     arch='cnn'):
+                     arch='cnn', reconstruction_share=RECONSTRUCTION_SHARE):
   """(model, params, info) of a classifier trained with per-image augmentation until
   its validation accuracy has not improved for PATIENCE epochs (at most `epochs`); the
-  parameters of its best validation epoch are kept. info: test_accuracy,
-  validation_accuracy, epochs (trained), best_epoch."""
+  parameters of its best validation epoch are kept. A `reconstruction_share` of the
+  training images is drawn, per image and step, as the reader-owned autoencoder's
+  reconstruction instead (jsemrep.reader_autoencoder). info: test_accuracy,
+  validation_accuracy, epochs (trained), best_epoch, reconstruction_share."""
   model = ARCHITECTURES[arch](num_classes)
   key = jax.random.PRNGKey(seed)
   params = model.init(key, jnp.zeros((1, *train['image'].shape[1:])))['params']
@@ -109,14 +125,20 @@ def train_classifier(train, validation, test, num_classes, epochs=MAX_EPOCHS, se
   batch = min(BATCH, len(train['label']))
   tx = optax.adam(1e-3)
   opt_state = tx.init(params)
-  images, labels = jnp.asarray(train['image']), jnp.asarray(train['label'])
   start = time.perf_counter()
+  reconstructions = (reader_autoencoder.reconstructions(train['image'], seed=seed)
+                     if reconstruction_share else train['image'])
+  if reconstruction_share:
+    print(f'reader autoencoder trained, {time.perf_counter() - start:.0f} s', flush=True)
+  images, labels = jnp.asarray(train['image']), jnp.asarray(train['label'])
+  reconstructions = jnp.asarray(reconstructions)
   best, best_params, best_epoch, epoch = -1.0, params, 0, 0
   while epoch < epochs and epoch - best_epoch < PATIENCE:
     for step in range(epoch * steps_per_epoch, (epoch + 1) * steps_per_epoch):
       idx = data.batch_indices(seed, step, len(labels), batch)
-      params, opt_state = _train_step(model, tx, params, opt_state,
-                                      images_lib.to_float(images[idx]), labels[idx],
+      params, opt_state = _train_step(model, tx, float(reconstruction_share), params,
+                                      opt_state, images_lib.to_float(images[idx]),
+                                      images_lib.to_float(reconstructions[idx]), labels[idx],
                                       jax.random.fold_in(key, step))
     epoch += 1
     score = accuracy(model, params, validation)
@@ -126,7 +148,8 @@ def train_classifier(train, validation, test, num_classes, epochs=MAX_EPOCHS, se
           f'{best_epoch}), {time.perf_counter() - start:.0f} s', flush=True)
   return model, best_params, {'test_accuracy': accuracy(model, best_params, test),
                               'validation_accuracy': best, 'epochs': epoch,
-                              'best_epoch': best_epoch}
+                              'best_epoch': best_epoch,
+                              'reconstruction_share': reconstruction_share}
 
 
 def save(directory, params, info):

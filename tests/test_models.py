@@ -153,13 +153,39 @@ def test_classifier_augmentation_is_per_image_in_range_and_keyed():
   assert float(classifier._blur(image, 1.0)[16, 13, 0]) > 0.1  # pylint: disable=protected-access
 
 
+def test_mix_reconstructions_replaces_whole_images_at_the_share():
+  from jsemrep import classifier  # pylint: disable=import-outside-toplevel
+  images, reconstructions = jnp.zeros((1000, 4, 4, 1)), jnp.ones((1000, 4, 4, 1))
+  key = jax.random.PRNGKey(0)
+  np.testing.assert_array_equal(classifier.mix_reconstructions(key, 0.0, images, reconstructions),
+                                images)
+  np.testing.assert_array_equal(classifier.mix_reconstructions(key, 1.0, images, reconstructions),
+                                reconstructions)
+  per_image = classifier.mix_reconstructions(key, 0.5, images, reconstructions).mean(axis=(1, 2, 3))
+  assert set(np.unique(per_image)) == {0.0, 1.0}                 # whole images, never blends
+  assert 0.45 < float(per_image.mean()) < 0.55
+
+
+def test_reader_autoencoder_learns_to_reconstruct():
+  from jsemrep import reader_autoencoder  # pylint: disable=import-outside-toplevel
+  rng = np.random.default_rng(0)
+  bars = np.zeros((64, 32, 32, 1), np.uint8)
+  for i, column in enumerate(rng.integers(4, 28, 64)):
+    bars[i, 4:28, column - 2:column + 2] = 255
+  out = reader_autoencoder.reconstructions(bars, epochs=30)
+  assert out.shape == bars.shape and out.dtype == np.uint8
+  # Each bar is given back nearer than the mean image is to it: it reads the image.
+  assert np.abs(out.astype(float) - bars).mean() < 0.6 * np.abs(bars.mean(0) - bars).mean()
+
+
 def test_classifier_training_stops_when_validation_stops_improving():
   from jsemrep import classifier  # pylint: disable=import-outside-toplevel
   rng = np.random.default_rng(0)
   labels = np.arange(512) % 2
   images = (rng.integers(0, 40, (512, 8, 8, 1)) + 200 * labels[:, None, None, None]).astype(np.uint8)
   split = {'image': images, 'label': labels.astype(np.int32)}
-  _, _, info = classifier.train_classifier(split, split, split, 2, epochs=20)
+  _, _, info = classifier.train_classifier(split, split, split, 2, epochs=20,
+                                           reconstruction_share=0)
   # Perfect from its first epochs on: it stops PATIENCE epochs after its best.
   assert info['validation_accuracy'] == 1.0 == info['test_accuracy']
   assert info['epochs'] == info['best_epoch'] + classifier.PATIENCE < 20

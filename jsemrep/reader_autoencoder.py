@@ -1,0 +1,58 @@
+"""The evaluation readers' own autoencoder: its reconstructions of the training images
+are part of what a reader learns from, so that it reads a decoder's output as it reads
+a real image (the readers' gate, docs/evaluation.md).
+
+It is the project's encoder and decoder, trained deterministically (the code is the
+posterior mean, no KL) on a cross-entropy reconstruction for a few epochs: its reconstructions
+lose the detail that a trained model's do, not the content."""
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from jsemrep import images as images_lib
+from jsemrep import inference
+from jsemrep import losses
+from jsemrep import models
+from jsemrep.data import pipeline
+
+EPOCHS = 3
+BATCH = 128
+LATENT_DIM = 64
+
+
+def _reconstruct(model, params, x):
+  mu, _ = model.apply({'params': params}, x, method=models.VAE.encode)
+  return model.apply({'params': params}, mu, method=models.VAE.decode)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _train_step(model, tx, params, opt_state, x):
+  grads = jax.grad(lambda p: losses.reconstruction(_reconstruct(model, p, x), x, 'bce'))(params)
+  updates, opt_state = tx.update(grads, opt_state, params)
+  return optax.apply_updates(params, updates), opt_state
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _reconstruct_uint8(model, params, images):
+  logits = _reconstruct(model, params, images_lib.to_float(images))
+  return jnp.round(jax.nn.sigmoid(logits) * 255).astype(jnp.uint8)
+
+
+def reconstructions(images, epochs=EPOCHS, seed=0):
+  """The autoencoder's reconstructions (uint8, the shape of `images`) of the uint8
+  training images it was trained on for `epochs` epochs."""
+  model = models.VAE(image_shape=tuple(images.shape[1:]), latent_dim=LATENT_DIM)
+  key = jax.random.PRNGKey(seed)
+  params = models.init_vae(model, key)
+  tx = optax.adam(1e-3)
+  opt_state = tx.init(params)
+  batch = min(BATCH, len(images))
+  device_images = jnp.asarray(images)
+  for step in range(epochs * (len(images) // batch)):
+    idx = pipeline.batch_indices(seed, step, len(images), batch)
+    params, opt_state = _train_step(model, tx, params, opt_state,
+                                    images_lib.to_float(device_images[idx]))
+  return inference.map_in_chunks(functools.partial(_reconstruct_uint8, model, params), images)
