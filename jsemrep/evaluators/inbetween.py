@@ -74,11 +74,13 @@ def rows(result):
 
 
 def _column(cell, metric, title, higher=True):
+  per_path_key = {'yaw_accuracy': 'yaw'}.get(metric, metric)   # the raw per-path name
+
   def per_path(per_kind):
-    if metric not in per_kind:
+    if per_path_key not in per_kind:
       return None
     chosen = inbetween.selections(per_kind['_all'])[cell]
-    values = np.asarray(per_kind[metric], np.float64)[chosen]
+    values = np.asarray(per_kind[per_path_key], np.float64)[chosen]
     return values, None, np.asarray(per_kind['_all']['identity'])[chosen]
   return Column(f'{cell}.{metric}', title, higher, per_path=per_path)
 
