@@ -126,12 +126,11 @@ def train_classifier(train, validation, test, num_classes, epochs=MAX_EPOCHS, se
   tx = optax.adam(1e-3)
   opt_state = tx.init(params)
   start = time.perf_counter()
-  reconstructions = (reader_autoencoder.reconstructions(train['image'], seed=seed)
-                     if reconstruction_share else train['image'])
-  if reconstruction_share:
-    print(f'reader autoencoder trained, {time.perf_counter() - start:.0f} s', flush=True)
   images, labels = jnp.asarray(train['image']), jnp.asarray(train['label'])
-  reconstructions = jnp.asarray(reconstructions)
+  reconstructions = images
+  if reconstruction_share:
+    reconstructions = jnp.asarray(reader_autoencoder.reconstructions(train['image'], seed=seed))
+    print(f'reader autoencoder trained, {time.perf_counter() - start:.0f} s', flush=True)
   best, best_params, best_epoch, epoch = -1.0, params, 0, 0
   while epoch < epochs and epoch - best_epoch < PATIENCE:
     for step in range(epoch * steps_per_epoch, (epoch + 1) * steps_per_epoch):

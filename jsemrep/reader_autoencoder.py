@@ -20,7 +20,6 @@ from jsemrep.data import pipeline
 
 EPOCHS = 3
 BATCH = 128
-LATENT_DIM = 64
 
 
 def _reconstruct(model, params, x):
@@ -44,7 +43,7 @@ def _reconstruct_uint8(model, params, images):
 def reconstructions(images, epochs=EPOCHS, seed=0):
   """The autoencoder's reconstructions (uint8, the shape of `images`) of the uint8
   training images it was trained on for `epochs` epochs."""
-  model = models.VAE(image_shape=tuple(images.shape[1:]), latent_dim=LATENT_DIM)
+  model = models.VAE(image_shape=tuple(images.shape[1:]))   # the default widths, 64-d code
   key = jax.random.PRNGKey(seed)
   params = models.init_vae(model, key)
   tx = optax.adam(1e-3)

@@ -15,7 +15,6 @@ from jsemrep import plots
 from jsemrep import split as split_lib
 from jsemrep.evaluators.base import Column, Evaluator, Result
 from jsemrep.metrics import inbetween
-from jsemrep.metrics import viewpoint
 
 BETWEEN_SPLIT = 'test_between'
 
@@ -25,11 +24,8 @@ def path_figure(run, scored, between, seed, count, path):
   the decoded semantic and direct slerp paths from its view 0 to its view K - 1 at
   t = m / (2K - 2): the in-between places included."""
   k = run.num_classes
-  ids, index = viewpoint.identity_table(scored['identity'], scored['label'], k)
-  between_ids, between_index = viewpoint.identity_table(between['identity'], between['label'],
-                                                        k - 1)
-  rows = viewpoint.draw_identities(len(ids), count, seed)
-  rows = rows[np.isin(ids[rows], between_ids)]
+  ids, index, rows, between_views = inbetween.drawn_heads(
+      scored['identity'], scored['label'], between['identity'], between['label'], k, count, seed)
   codes = run.codes('test')
   z1, z2 = jnp.asarray(codes[index[rows, 0]]), jnp.asarray(codes[index[rows, k - 1]])
   y1, y2 = jnp.zeros(len(rows), jnp.int32), jnp.full(len(rows), k - 1, jnp.int32)
@@ -42,7 +38,7 @@ def path_figure(run, scored, between, seed, count, path):
   for n, row in enumerate(rows):
     truth = np.empty((2 * k - 1, *scored['image'].shape[1:]), np.uint8)
     truth[0::2] = scored['image'][index[row]]
-    truth[1::2] = between['image'][between_index[np.flatnonzero(between_ids == ids[row])[0]]]
+    truth[1::2] = between['image'][between_views[n]]
     figure_rows.append((f'head {ids[row]}: truth', truth.astype(np.float32) / 255))
     for kind, path_codes in paths.items():
       figure_rows.append((kind, run.decode(np.asarray(path_codes[n]))))

@@ -18,6 +18,19 @@ STEPS = {1: 'one_step', 2: 'two_steps'}
 FRONTAL = (2, 4)   # -30 -> +30 degrees: the frontal view from two three-quarter views
 
 
+def drawn_heads(identity, label, between_identity, between_label, k, count, seed):
+  """(ids (U,), index (U, K), rows (R,), between (R, K - 1)): the identity table of the
+  test heads (viewpoint.identity_table), `count` of its rows drawn with `seed` among the
+  heads also rendered at the in-between views, and the example indices of each drawn
+  head's in-between views (view k: between views k and k + 1)."""
+  ids, index = viewpoint.identity_table(identity, label, k)
+  between_ids, between_index = viewpoint.identity_table(between_identity, between_label, k - 1)
+  rows = viewpoint.draw_identities(len(ids), count, seed)
+  rows = rows[np.isin(ids[rows], between_ids)]
+  between_row = {u: n for n, u in enumerate(between_ids.tolist())}
+  return ids, index, rows, between_index[[between_row[u] for u in ids[rows].tolist()]]
+
+
 def inbetween_study(codes, images, identity, label, between_codes, between_images,
                     between_identity, between_label, prototypes, decode, count, seed,
                     semantic_dims=0):
@@ -33,18 +46,14 @@ def inbetween_study(codes, images, identity, label, between_codes, between_image
   reconstructions; raw: per path identity, start and end class, and per kind l1,
   ssim, yaw, nearer."""
   k = prototypes.shape[0]
-  ids, index = viewpoint.identity_table(identity, label, k)
-  between_ids, between_index = viewpoint.identity_table(between_identity, between_label, k - 1)
-  rows = viewpoint.draw_identities(len(ids), count, seed)
-  rows = rows[np.isin(ids[rows], between_ids)]
-  between_row = {u: n for n, u in enumerate(between_ids.tolist())}
-  paths = [(r, i, i + d) for d in STEPS for i in range(k - d) for r in rows]
-  r, i, j = (np.array(v) for v in zip(*paths))
-  d = j - i
-  b = np.array([between_row[u] for u in ids[r]])
-  truth_image = np.where((d == 1)[:, None, None, None], between_images[between_index[b, i]],
+  ids, index, rows, between = drawn_heads(identity, label, between_identity, between_label, k,
+                                          count, seed)
+  paths = [(n, i, i + d) for d in STEPS for i in range(k - d) for n in range(len(rows))]
+  n, i, j = (np.array(v) for v in zip(*paths))
+  r, d = rows[n], j - i
+  truth_image = np.where((d == 1)[:, None, None, None], between_images[between[n, i]],
                          images[index[r, np.minimum(i + 1, k - 1)]]).astype(np.float32) / 255
-  truth_code = np.where((d == 1)[:, None], between_codes[between_index[b, i]],
+  truth_code = np.where((d == 1)[:, None], between_codes[between[n, i]],
                         codes[index[r, np.minimum(i + 1, k - 1)]])
   z1, z2 = jnp.asarray(codes[index[r, i]]), jnp.asarray(codes[index[r, j]])
   half = jnp.array([0.5])
@@ -55,7 +64,7 @@ def inbetween_study(codes, images, identity, label, between_codes, between_image
       'oracle': truth_code, 'start': z1, 'end': z2}
   # Each head's 13 views in yaw order: view k at 2k, in-between k at 2k + 1.
   views = np.empty((len(r), 2 * k - 1), np.int64)
-  views[:, 0::2], views[:, 1::2] = index[r], -1 - between_index[b]
+  views[:, 0::2], views[:, 1::2] = index[r], -1 - between[n]
   flat = images.reshape(len(images), -1)
   between_flat = between_images.reshape(len(between_images), -1)
   expected = i + j    # the halfway yaw's place among the 13
