@@ -1,5 +1,6 @@
 """python -m eval.classifier --dataset=NAME [--field=label]: trains the evaluation CNN
-on the real training images (once; it is cached), and reports its test accuracy;
+(and the readers' autoencoder it reads through) on the training images (once; both are
+cached), and reports its test accuracy;
 --field=digit trains the classifier of another integer field (rotated_mnist5k's digit
 class, which eval.viewpoint uses to score whether an edit keeps the digit)."""
 
@@ -28,8 +29,8 @@ flags.DEFINE_enum('arch', 'cnn', sorted(classifier.ARCHITECTURES),
 def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)
-  _, _, info = classifier.load_or_train(FLAGS.dataset, epochs=FLAGS.epochs, field=FLAGS.field,
-                                        arch=FLAGS.arch)
+  _, info = classifier.load_or_train(FLAGS.dataset, epochs=FLAGS.epochs, field=FLAGS.field,
+                                     arch=FLAGS.arch)
   print(f'{FLAGS.dataset}: classifier ({FLAGS.arch}) of {FLAGS.field}, validation accuracy '
         f'{info["validation_accuracy"]:.4f} (epoch {info["best_epoch"]} of {info["epochs"]}), '
         f'test accuracy {info["test_accuracy"]:.4f} '

@@ -1,6 +1,7 @@
-"""The evaluation readers' own autoencoder: its reconstructions of the training images
-are part of what a reader learns from, so that it reads a decoder's output as it reads
-a real image (the readers' gate, docs/evaluation.md).
+"""The evaluation readers' own autoencoder. A reader learns from its reconstructions of
+the training images and reads every image, real or decoded, as it gives it back: real
+images and a decoder's outputs are then read in one domain, so that a reader reads a
+decoder's output as it reads a real image (the readers' gate, docs/evaluation.md).
 
 It is the project's encoder and decoder, trained deterministically (the code is the
 posterior mean, no KL) on a cross-entropy reconstruction for a few epochs: its reconstructions
@@ -40,12 +41,10 @@ def _reconstruct_uint8(model, params, images):
   return jnp.round(jax.nn.sigmoid(logits) * 255).astype(jnp.uint8)
 
 
-def reconstructions(images, epochs=EPOCHS, seed=0):
-  """The autoencoder's reconstructions (uint8, the shape of `images`) of the uint8
-  training images it was trained on for `epochs` epochs."""
+def train(images, epochs=EPOCHS, seed=0):
+  """(model, params) of the autoencoder trained on uint8 images for `epochs` epochs."""
   model = models.VAE(image_shape=tuple(images.shape[1:]))   # the default widths, 64-d code
-  key = jax.random.PRNGKey(seed)
-  params = models.init_vae(model, key)
+  params = models.init_vae(model, jax.random.PRNGKey(seed))
   tx = optax.adam(1e-3)
   opt_state = tx.init(params)
   batch = min(BATCH, len(images))
@@ -54,4 +53,10 @@ def reconstructions(images, epochs=EPOCHS, seed=0):
     idx = pipeline.batch_indices(seed, step, len(images), batch)
     params, opt_state = _train_step(model, tx, params, opt_state,
                                     images_lib.to_float(device_images[idx]))
-  return inference.map_in_chunks(functools.partial(_reconstruct_uint8, model, params), images)
+  return model, params
+
+
+def reconstruct(model, params, images, chunk=1000):
+  """The autoencoder's uint8 reconstructions of uint8 images (in chunks)."""
+  return inference.map_in_chunks(functools.partial(_reconstruct_uint8, model, params), images,
+                                chunk)

@@ -134,17 +134,15 @@ class Run:
     if ('classifier', field, arch) not in self._cache:
       data = self.config.data
       if self.train_classifiers:
-        model, params, info = classifier_lib.load_or_train(
+        reader = classifier_lib.load_or_train(
             data.name, data.data_dir or None, data.manual_dir or None, field=field, arch=arch)
       else:
-        cached = classifier_lib.load_cached(data.name, data.data_dir or None, field, arch)
-        if cached is None:
+        reader = classifier_lib.load_cached(data.name, data.data_dir or None, field, arch)
+        if reader is None:
           raise NoClassifierError(
               f'no cached classifier ({arch}) of {field} on {data.name}; train it with python -m '
               f'eval.classifier --dataset={data.name} --field={field} --arch={arch}')
-        model, params, info = cached
-      self._cache[('classifier', field, arch)] = (
-          functools.partial(classifier_lib.predict, model, params), info)
+      self._cache[('classifier', field, arch)] = reader
     return self._cache[('classifier', field, arch)]
 
   def classify(self, images: np.ndarray, field: str = 'label') -> np.ndarray:

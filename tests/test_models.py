@@ -172,10 +172,23 @@ def test_reader_autoencoder_learns_to_reconstruct():
   bars = np.zeros((64, 32, 32, 1), np.uint8)
   for i, column in enumerate(rng.integers(4, 28, 64)):
     bars[i, 4:28, column - 2:column + 2] = 255
-  out = reader_autoencoder.reconstructions(bars, epochs=30)
+  autoencoder = reader_autoencoder.train(bars, epochs=30)
+  out = reader_autoencoder.reconstruct(*autoencoder, bars, chunk=48)   # a padded last chunk
   assert out.shape == bars.shape and out.dtype == np.uint8
   # Each bar is given back nearer than the mean image is to it: it reads the image.
   assert np.abs(out.astype(float) - bars).mean() < 0.6 * np.abs(bars.mean(0) - bars).mean()
+  # A reader given the autoencoder reads each image as the autoencoder gives it back.
+  from jsemrep import classifier  # pylint: disable=import-outside-toplevel
+  model = classifier.ARCHITECTURES['mlp'](2)
+  params = model.init(jax.random.PRNGKey(1), jnp.zeros((1, 32, 32, 1)))['params']
+  _, through = classifier.predict(model, params, bars.astype(np.float32) / 255,
+                                  autoencoder=autoencoder)
+  _, direct = classifier.predict(model, params, out)
+  np.testing.assert_allclose(through, direct, rtol=1e-5, atol=1e-6)
+  assert not np.allclose(classifier.predict(model, params, bars)[1], direct, atol=1e-3)
+  with pytest.raises(ValueError, match="reconstruction_share=1.0 needs the readers' autoencoder"):
+    split = {'image': bars, 'label': np.zeros(64, np.int32)}
+    classifier.train_classifier(split, split, split, 2, epochs=1, reconstruction_share=1.0)
 
 
 def test_classifier_training_stops_when_validation_stops_improving():
