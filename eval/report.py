@@ -265,8 +265,9 @@ def markdown(groups):
   return '\n'.join(text) + '\n'
 
 
-SWEEP_PLOT_COLUMNS = ('slerp semantic acc.', 'slerp semantic visits',
-                      'slerp semantic acc. (validation)', 'slerp semantic visits (validation)')
+SWEEP_PLOT_COLUMNS = ('slerp semantic acc.', 'slerp semantic visits', 'slerp direct visits',
+                      'slerp semantic acc. (validation)', 'slerp semantic visits (validation)',
+                      'slerp direct visits (validation)')
 
 
 def sweep_axes(groups):
@@ -282,19 +283,30 @@ def sweep_axes(groups):
 
 
 def sweep_plots(groups, runs):
-  """A figure per swept knob: the semantic-slerp columns against the knob's value,
-  mean and 95 % interval over seeds (DIR/sweep_PARENT_KEY.png). Returns the paths."""
-  written = []
+  """A figure per swept knob: the slerp columns against the knob's value, mean and 95 %
+  interval over seeds, a line per parent sweeping it (eval/curves.sh's num_steps: the
+  learning curves of every row in one figure). DIR/sweep_PARENT_KEY.png for a knob one
+  parent sweeps, DIR/sweep_KEY.png for one several do. Returns the paths."""
+  by_key = {}
   for (parent, key), points in sweep_axes(groups).items():
-    series = {title: [(value, *groups[name]['columns'][title][:3]) for value, name in points
-                      if title in groups[name]['columns']] for title in SWEEP_PLOT_COLUMNS}
-    series = {title: p for title, p in series.items() if p}
+    by_key.setdefault(key, {})[parent] = points
+  written = []
+  for key, parents in sorted(by_key.items()):
+    series = {title: {parent or '.': [(value, *groups[name]['columns'][title][:3])
+                                      for value, name in points
+                                      if title in groups[name]['columns']]
+                      for parent, points in parents.items()} for title in SWEEP_PLOT_COLUMNS}
+    series = {title: {line: p for line, p in lines.items() if p}
+              for title, lines in series.items()}
+    series = {title: lines for title, lines in series.items() if lines}
     if not series:
       continue
-    prefix = parent.replace(os.sep, '_') + '_' if parent else ''
+    (only, *others) = parents
+    prefix = only.replace(os.sep, '_') + '_' if only and not others else ''
     path = os.path.join(runs, f'sweep_{prefix}{key}.png')
-    seeds = max(len(groups[name]['runs']) for _, name in points)
-    plots.metric_vs_value(series, path, f'{parent or os.path.basename(os.path.normpath(runs))}: {key} (mean and 95 % interval, '
+    seeds = max(len(groups[name]['runs']) for points in parents.values() for _, name in points)
+    where = only if only and not others else os.path.basename(os.path.normpath(runs))
+    plots.metric_vs_value(series, path, f'{where}: {key} (mean and 95 % interval, up to '
                           f'{seeds} seeds)', key)
     written.append(path)
   return written

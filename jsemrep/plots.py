@@ -72,12 +72,17 @@ def grouped_bars(values, path, title):
 
 
 def metric_vs_value(series, path, title, xlabel):
-  """series {metric: [(value, mean, low, high), ...]}: one panel per metric, the mean
-  against the swept value with its interval as error bars."""
+  """series {metric: {line: [(value, mean, low, high), ...]}}: one panel per metric, in
+  it one line per entry (a row of a table: learning curves of several methods), the
+  mean against the swept value with its interval as error bars."""
   fig, axes = plt.subplots(1, len(series), figsize=(3.4 * len(series), 3.0), squeeze=False)
-  for ax, (metric, points) in zip(axes[0], series.items()):
-    xs, means, lows, highs = (np.array(v, np.float64) for v in zip(*sorted(points)))
-    ax.errorbar(xs, means, yerr=[means - lows, highs - means], marker='o', capsize=3)
+  for ax, (metric, lines) in zip(axes[0], series.items()):
+    for line, points in lines.items():
+      xs, means, lows, highs = (np.array(v, np.float64) for v in zip(*sorted(points)))
+      ax.errorbar(xs, means, yerr=[means - lows, highs - means], marker='o', capsize=3,
+                  label=line)
+    if len(lines) > 1:
+      ax.legend(fontsize=6)
     ax.set_xlabel(xlabel, fontsize=8)
     ax.set_title(metric, fontsize=8)
     ax.tick_params(labelsize=7)

@@ -15,6 +15,31 @@ def test_sweep_axes_are_groups_named_key_equals_value():
       (0.6, 'sw/atn.margin=0.6'), (0.9, 'sw/atn.margin=0.9'), (1.2, 'sw/atn.margin=1.2')]}
 
 
+def test_a_knob_several_rows_sweep_is_drawn_as_one_figure(tmp_path, monkeypatch):
+  """eval/curves.sh's layout: every row swept in num_steps gives one figure, a line per
+  row; a knob one row sweeps keeps its own figure."""
+  def row(value):
+    return {'columns': {'slerp semantic visits': (value, value - 0.1, value + 0.1),
+                        'slerp direct visits': (value / 2, value / 2 - 0.1, value / 2 + 0.1)},
+            'runs': ['seed0', 'seed1']}
+  groups = {f'mnist5k/{m}/num_steps={s}': row(s / 1e4) for m in ('acai', 'vae')
+            for s in (600, 2000)}
+  groups.update({'sw/atn.margin=0.9': row(0.5), 'sw/atn.margin=1.2': row(0.6)})
+  written = report.sweep_plots(groups, str(tmp_path))
+  assert sorted(os.path.basename(p) for p in written) == ['sweep_num_steps.png',
+                                                         'sweep_sw_atn.margin.png']
+  assert all(os.path.getsize(p) > 0 for p in written)
+  drawn = {}
+  monkeypatch.setattr(report.plots, 'metric_vs_value',
+                      lambda series, path, *_: drawn.update({os.path.basename(path): series}))
+  report.sweep_plots(groups, str(tmp_path))
+  curves = drawn['sweep_num_steps.png']
+  assert set(curves) == {'slerp semantic visits', 'slerp direct visits'}
+  assert curves['slerp direct visits']['mnist5k/vae'] == [(600.0, 0.03, -0.07, 0.13),
+                                                          (2000.0, 0.1, 0.0, 0.2)]
+  assert set(drawn['sweep_sw_atn.margin.png']['slerp semantic visits']) == {'sw'}
+
+
 def _viewpoint_result(seed, kept):
   """A viewpoint.json with 2 paths of 3 images and one operator."""
   endpoint = {'endpoint_l1': [0.1, 0.2], 'endpoint_ssim': [0.5, 0.7],
