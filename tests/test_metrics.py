@@ -237,6 +237,33 @@ def test_bootstrap_over_groups_moves_a_groups_paths_together():
   assert 0.2 < low < 0.5 < high < 0.8
 
 
+def _paired_bootstrap_by_loops(a, b, weights, groups, resamples, seed=1):
+  """The two-level bootstrap of a - b written out draw by draw: the reference for the
+  vectorised one (which draws a count per group instead of the groups themselves)."""
+  rng = np.random.default_rng(seed)
+  ids = sorted(set(groups))
+  members = [np.flatnonzero(np.asarray(groups) == g) for g in ids]
+  draws = []
+  for _ in range(resamples):
+    p = np.concatenate([members[g] for g in rng.integers(0, len(ids), len(ids))])
+    stat = lambda m: np.mean([m[s][p].sum() / weights[p].sum()
+                              for s in rng.integers(0, len(m), len(m))])
+    draws.append(stat(a) - stat(b))
+  return np.percentile(draws, [2.5, 97.5])
+
+
+def test_the_vectorised_bootstrap_draws_as_the_loop_over_draws_does():
+  rng = np.random.default_rng(0)
+  groups = np.repeat(np.arange(30), 4)
+  weights = rng.integers(1, 5, 120).astype(float)
+  a = rng.binomial(weights.astype(int), 0.6, (3, 120)) + rng.integers(0, 2, (3, 1))
+  b = rng.binomial(weights.astype(int), 0.5, (4, 120))
+  mean, low, high = intervals.paired_difference(a, b, weights, groups, resamples=4000)
+  ref_low, ref_high = _paired_bootstrap_by_loops(a, b, weights, groups, 4000)
+  assert mean == pytest.approx(np.mean(a.sum(1)) / weights.sum() - np.mean(b.sum(1)) / weights.sum())
+  assert low == pytest.approx(ref_low, abs=0.01) and high == pytest.approx(ref_high, abs=0.01)
+
+
 def test_a_paired_difference_cancels_the_variation_the_paths_share():
   """Two settings on the same 200 paths whose per-path values differ wildly from path
   to path but by exactly 0.05 on every path: their separate intervals overlap, the

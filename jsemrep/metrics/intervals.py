@@ -57,31 +57,25 @@ def _resampled(matrices, signs, weights, groups, resamples, seed):
   # whose denominator differs by run, e.g. the L1 gap each run's no-edit leaves).
   if weights.ndim == 2 and len(matrices) > 1:
     raise ValueError('per-run weights are for one setting, not a paired difference')
-  take = (lambda s, p: weights[p]) if weights.ndim == 1 else (lambda s, p: weights[s][:, p])
-  statistic = lambda v, w: float(np.mean(v.sum(axis=1) / w.sum(axis=-1)))
-  draw_paths = _path_drawer(paths, groups)
+  group_of = (np.arange(paths) if groups is None
+              else np.unique(np.asarray(groups), return_inverse=True)[1].reshape(-1))
+  order = np.argsort(group_of, kind='stable')
+  starts = np.searchsorted(group_of[order], np.arange(group_of.max() + 1))
+  per_group = lambda x: np.add.reduceat(x[..., order], starts, axis=-1)   # sums per group
   rng = np.random.default_rng(seed)
-  draws = np.empty(resamples)
-  for b in range(resamples):
-    seeds = [rng.integers(0, len(m), len(m)) for m in matrices]
-    p = draw_paths(rng)
-    draws[b] = sum(sign * statistic(m[s][:, p], take(s, p))
-                   for sign, m, s in zip(signs, matrices, seeds))
+  # A draw of the groups with replacement is a count per group: one set for every matrix.
+  counts = rng.multinomial(len(starts), np.full(len(starts), 1 / len(starts)), resamples)
+  denominators = counts @ per_group(weights).T    # (resamples,) or (resamples, seeds)
+  draws = np.zeros(resamples)
+  for sign, m in zip(signs, matrices):
+    ratios = counts @ per_group(m).T              # (resamples, seeds): each seed's statistic
+    ratios = ratios / (denominators if denominators.ndim == 2 else denominators[:, None])
+    seeds = rng.integers(0, len(m), (resamples, len(m)))
+    draws += sign * np.take_along_axis(ratios, seeds, axis=1).mean(axis=1)
   low, high = np.percentile(draws, [100 * (1 - LEVEL) / 2, 100 * (1 + LEVEL) / 2])
+  statistic = lambda v, w: float(np.mean(v.sum(axis=1) / w.sum(axis=-1)))
   mean = sum(sign * statistic(m, weights) for sign, m in zip(signs, matrices))
   return mean, float(low), float(high)
-
-
-def _path_drawer(paths, groups):
-  """rng -> resampled path indices: paths with replacement, or whole groups of paths."""
-  if groups is None:
-    return lambda rng: rng.integers(0, paths, paths)
-  _, group_of = np.unique(np.asarray(groups), return_inverse=True)
-  order = np.argsort(group_of, kind='stable')
-  bounds = np.searchsorted(group_of[order], np.arange(group_of.max() + 2))
-  members = [order[bounds[g]:bounds[g + 1]] for g in range(len(bounds) - 1)]
-  return lambda rng: np.concatenate(
-      [members[g] for g in rng.integers(0, len(members), len(members))])
 
 
 def over_seeds(values):
