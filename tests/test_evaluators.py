@@ -66,7 +66,7 @@ def test_viewpoint_end_to_end_feeds_its_table(tiny_rotated_run, rotated_classifi
   # 2 identities x 7 x 6 ordered angle pairs, every operator and both references.
   assert len(record['paths']['identity']) == 84 and record['identities_scored'] == 2
   assert set(record['scores']) == {'prototype_path', 'transport', 'arithmetic', 'guided',
-                                   'oracle', 'no_edit'}
+                                   'oracle', 'no_edit', 'truth'}
   _, _, items = report_of(tmp_path / 'runs')
   evaluator = evaluators.get('viewpoint')
   for op in record['scores']:
@@ -74,10 +74,13 @@ def test_viewpoint_end_to_end_feeds_its_table(tiny_rotated_run, rotated_classifi
     assert set(columns) == {c.title for c in evaluator.columns}
     for column in evaluator.columns:
       assert columns[column.title][0] == pytest.approx(lookup(record['scores'][op], column.key))
-  # The gates: each reader on real test images and on the oracle's reconstructions.
+  # The gates: each reader on the real images along the paths and on the oracle's
+  # reconstructions of the same images; beside them, its accuracy on the whole test split.
   assert set(record['gates']) == {'angle', 'digit'}
   assert record['gates']['angle']['oracle'] == record['scores']['oracle']['angle_accuracy']
-  assert record['gates']['digit']['real'] == record['keep_classifier_test_accuracy']
+  assert record['gates']['angle']['real'] == record['scores']['truth']['angle_accuracy']
+  assert record['gates']['digit']['real'] == record['scores']['truth']['identity_kept']
+  assert record['gates']['digit']['test_split'] == record['keep_classifier_test_accuracy']
 
 
 def test_an_unknown_evaluator_lists_the_known_ones():

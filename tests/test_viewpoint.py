@@ -71,6 +71,11 @@ def test_transport_is_perfect_where_the_world_is_its_model_and_references_are_as
               'endpoint_l1_gap_closed', 'visits'):
     assert oracle[key] == 1.0, key
   assert oracle['endpoint_l1'] < 2e-3 and oracle['endpoint_ssim'] > 0.999
+  # `truth` is the true images themselves, not decoded: what the readers' gate compares
+  # the oracle with (the same images, real).
+  truth = scores['truth']
+  assert truth['endpoint_l1'] == 0.0 < oracle['endpoint_l1'] and truth['images'] == oracle['images']
+  assert truth['angle_accuracy'] == truth['rank1'] == truth['endpoint_joint'] == 1.0
   assert no_edit['endpoint_angle'] == 0.0 and no_edit['endpoint_kept'] == 1.0
   assert no_edit['endpoint_l1_gap_closed'] == 0.0 and no_edit['endpoint_joint'] == 0.0
   # Here the identity shows at every angle, so even the held start image is identified;

@@ -21,7 +21,7 @@ from jsemrep import sphere
 from jsemrep.metrics import image_quality
 from jsemrep.metrics import interpolation
 
-REFERENCES = ('oracle', 'no_edit')
+REFERENCES = ('oracle', 'no_edit', 'truth')
 
 
 def identity_table(identity, label, num_classes):
@@ -66,7 +66,8 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
   classify / classify_keep: images -> labels. Paths between angles d apart have
   per_step * d + 1 images. The references are paths too: `no_edit` holds the start
   code at every position, `oracle` takes at each position the code of the identity's
-  true image at the expected angle.
+  true image at the expected angle, and `truth` is that true image itself, not decoded
+  (what the readers read of real images along the same paths: their gate's reference).
 
   Besides the classifiers' readings, every path image is read against the true images
   in pixels: its *identity-conditioned angle* (which of the identity's own views is
@@ -108,15 +109,18 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
       ya, yb = jnp.asarray(starts[sel]), jnp.asarray(ends[sel])
       expected = np.asarray(jax.vmap(interpolation.expected_labels, in_axes=(0, 0, None))(
           ya, yb, ts))
-      if name == 'no_edit':
-        paths = np.repeat(codes[start_index[sel]][:, None], len(ts), axis=1)
-      elif name == 'oracle':
-        paths = codes[index[path_rows[sel][:, None], expected]]
+      shape = expected.shape
+      if name == 'truth':
+        decoded = truth[index[path_rows[sel][:, None], expected].reshape(-1)]
       else:
-        paths = np.asarray(_edit_paths(operators[name], jnp.asarray(codes[start_index[sel]]),
-                                       ya, yb, prototypes, ts))
-      shape = paths.shape[:2]
-      decoded = decode(paths.reshape(-1, paths.shape[-1]))
+        if name == 'no_edit':
+          paths = np.repeat(codes[start_index[sel]][:, None], len(ts), axis=1)
+        elif name == 'oracle':
+          paths = codes[index[path_rows[sel][:, None], expected]]
+        else:
+          paths = np.asarray(_edit_paths(operators[name], jnp.asarray(codes[start_index[sel]]),
+                                         ya, yb, prototypes, ts))
+        decoded = decode(paths.reshape(-1, paths.shape[-1]))
       queries = decoded.reshape(*shape, -1)
       predicted = np.asarray(classify(decoded)).reshape(shape).astype(np.int32)
       scores = interpolation.path_scores(jnp.asarray(predicted), ya, yb, ts)
