@@ -223,6 +223,11 @@ def test_ssim_matches_a_window_by_window_reference_and_is_one_for_equal_images()
   l1, s = image_quality.l1_and_ssim(np.stack([x, x]), np.stack([x, y]))
   np.testing.assert_allclose(l1, [0.0, np.mean(np.abs(x - y))], atol=1e-6)
   assert s[0] > 0.9999 and s[1] < 0.9
+  # In chunks (the last one padded) as in one call.
+  xs, ys = np.stack([x, x, y]), np.stack([x, y, x])
+  for got, want in zip(image_quality.l1_and_ssim(xs, ys, chunk=2), image_quality.l1_and_ssim(xs, ys)):
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert got.shape == (3,)
 
 
 def test_bootstrap_over_groups_moves_a_groups_paths_together():

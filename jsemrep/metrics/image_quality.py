@@ -5,6 +5,9 @@ import functools
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+from jsemrep import inference
 
 SSIM_WINDOW = 11      # Gaussian window, as in Wang et al. and skimage's gaussian_weights=True
 SSIM_SIGMA = 1.5
@@ -46,7 +49,14 @@ def ssim(x, y, window_size=SSIM_WINDOW, sigma=SSIM_SIGMA):
 
 
 @jax.jit
-def l1_and_ssim(x, y):
-  """(N,) L1 and (N,) SSIM of N image pairs (N, H, W, C)."""
-  x, y = jnp.asarray(x, jnp.float32), jnp.asarray(y, jnp.float32)
+@jax.jit
+def _l1_and_ssim(pairs):
+  x, y = pairs[:, 0], pairs[:, 1]
   return jax.vmap(l1)(x, y), jax.vmap(ssim)(x, y)
+
+
+def l1_and_ssim(x, y, chunk=256):
+  """(N,) L1 and (N,) SSIM of N image pairs (N, H, W, C), `chunk` pairs per call: SSIM's
+  windows over thousands of 64x64x3 images at once would take tens of GB."""
+  pairs = np.stack([np.asarray(x, np.float32), np.asarray(y, np.float32)], axis=1)
+  return inference.map_in_chunks(_l1_and_ssim, pairs, chunk)
