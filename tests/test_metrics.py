@@ -251,9 +251,9 @@ def _paired_bootstrap_by_loops(a, b, weights, groups, resamples, seed=1):
   draws = []
   for _ in range(resamples):
     p = np.concatenate([members[g] for g in rng.integers(0, len(ids), len(ids))])
-    stat = lambda m: np.mean([m[s][p].sum() / weights[p].sum()
-                              for s in rng.integers(0, len(m), len(m))])
-    draws.append(stat(a) - stat(b))
+    stat = [np.mean([m[s][p].sum() / weights[p].sum() for s in rng.integers(0, len(m), len(m))])
+            for m in (a, b)]
+    draws.append(stat[0] - stat[1])
   return np.percentile(draws, [2.5, 97.5])
 
 
