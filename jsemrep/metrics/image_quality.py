@@ -49,7 +49,6 @@ def ssim(x, y, window_size=SSIM_WINDOW, sigma=SSIM_SIGMA):
 
 
 @jax.jit
-@jax.jit
 def _l1_and_ssim(pairs):
   x, y = pairs[:, 0], pairs[:, 1]
   return jax.vmap(l1)(x, y), jax.vmap(ssim)(x, y)
