@@ -107,3 +107,19 @@ def test_no_complete_identity_is_an_error():
                               label[label > 0], digit[label > 0], jnp.asarray(p),
                               {'transport': edit.transport}, decode, classify, classify_digit,
                               1, 2, 0)
+
+
+def test_each_distinct_code_is_decoded_and_read_once():
+  """The references repeat one code along a path: the study decodes every distinct
+  code once (the scores stay those of the hand-built world: the tests above)."""
+  p, codes, images, identity, label, digit = world()
+  seen = []
+  def counting_decode(z):
+    seen.append(len(z))
+    return decode(z)
+  args = (codes, images, identity, label, digit, jnp.asarray(p), {'transport': edit.transport})
+  _, raw = viewpoint.viewpoint_study(*args, counting_decode, classify, classify_digit, 1, 6, 0)
+  # oracle and no_edit (the last calls, one per distance): at most 6 identities x K angles
+  assert max(seen[-2 * (K - 1):]) <= 6 * K
+  path_images = sum(len(p) for p in raw['operators']['transport']['predicted'])
+  assert sum(seen) < 3 * path_images   # transport, oracle, no_edit, each image decoded

@@ -49,6 +49,17 @@ def _edit_paths(op, z, source, target, prototypes, ts):
   return edit.edit_paths(op, z, source, target, prototypes, ts)
 
 
+def _read_once(keys, render, readers):
+  """(images, readings) of the rows of `keys` (M, ...), rendering and reading each
+  distinct row once: the references repeat one code (or true image) along a path, and
+  every edit starts at a code of the split, so on a path study most rows repeat.
+  render: unique keys -> images; readers: functions images -> labels."""
+  unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+  inverse = inverse.reshape(-1)
+  images = render(unique)
+  return images[inverse], [np.asarray(read(images))[inverse] for read in readers]
+
+
 def _nearest(queries, gallery):
   """Index of each query's nearest gallery row (squared L2), queries (Q, F), gallery (G, F)."""
   d = (np.sum(gallery ** 2, axis=1)[None, :] - 2.0 * queries @ gallery.T)
@@ -99,10 +110,11 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
          'end_class': ends.tolist(), 'start_index': start_index.tolist(),
          'end_index': end_index.tolist(), 'operators': {}}
   distances = np.abs(ends - starts)
+  readers = [classify] if keep is None else [classify, classify_keep]
   for name in [*operators, *REFERENCES]:
     per_op = {key: [] for key in ('predicted', 'kept', 'correct', 'monotone', 'visits',
                                   'kept_images', 'both', 'conditioned', 'rank1')}
-    endpoints, endpoint_rank1 = [], []
+    endpoints, endpoint_rank1, endpoint_angle, endpoint_kept = [], [], [], []
     for distance in np.unique(distances):   # `pairs` is sorted by distance: path order
       sel = np.flatnonzero(distances == distance)
       ts = sphere.path_ts(per_step * int(distance) + 1)
@@ -111,7 +123,8 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
           ya, yb, ts))
       shape = expected.shape
       if name == 'truth':
-        decoded = truth[index[path_rows[sel][:, None], expected].reshape(-1)]
+        decoded, readings = _read_once(index[path_rows[sel][:, None], expected].reshape(-1),
+                                       lambda rows: truth[rows], readers)
       else:
         if name == 'no_edit':
           paths = np.repeat(codes[start_index[sel]][:, None], len(ts), axis=1)
@@ -120,9 +133,9 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
         else:
           paths = np.asarray(_edit_paths(operators[name], jnp.asarray(codes[start_index[sel]]),
                                          ya, yb, prototypes, ts))
-        decoded = decode(paths.reshape(-1, paths.shape[-1]))
+        decoded, readings = _read_once(paths.reshape(-1, paths.shape[-1]), decode, readers)
       queries = decoded.reshape(*shape, -1)
-      predicted = np.asarray(classify(decoded)).reshape(shape).astype(np.int32)
+      predicted = readings[0].reshape(shape).astype(np.int32)
       scores = interpolation.path_scores(jnp.asarray(predicted), ya, yb, ts)
       own_views = flat[index[path_rows[sel]]]                       # (P, K, F)
       nearest_view = np.stack([_nearest(q, v) for q, v in zip(queries, own_views)])
@@ -134,7 +147,7 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
       if keep is None:
         kept = np.ones(shape, bool)
       else:
-        kept = np.asarray(classify_keep(decoded)).reshape(shape) == keep[sel][:, None]
+        kept = readings[1].reshape(shape) == keep[sel][:, None]
         per_op['kept'] += kept.astype(int).tolist()
       per_op['predicted'] += predicted.tolist()
       per_op['kept_images'] += kept.sum(axis=1).tolist()
@@ -145,17 +158,19 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
         per_op[key] += np.asarray(scores[key]).tolist()
       endpoints.append(decoded.reshape(*shape, *decoded.shape[1:])[:, -1])
       endpoint_rank1 += rank1[:, -1].tolist()
+      endpoint_angle += (predicted[:, -1] == ends[sel]).tolist()
+      endpoint_kept += kept[:, -1].tolist()
     endpoints = np.concatenate(endpoints)
     l1, ssim = image_quality.l1_and_ssim(endpoints, truth[end_index])
     joint = _nearest(endpoints.reshape(len(endpoints), -1), flat[index.reshape(-1)])
     per_op.update(endpoint_l1=np.asarray(l1).tolist(), endpoint_ssim=np.asarray(ssim).tolist(),
-                  endpoint_angle=(np.asarray(classify(endpoints)) == ends).tolist(),
+                  endpoint_angle=endpoint_angle,
                   endpoint_rank1=endpoint_rank1,
                   endpoint_joint=(index.reshape(-1)[joint] == end_index).tolist())
     if keep is None:
       del per_op['kept'], per_op['kept_images'], per_op['both']
     else:
-      per_op['endpoint_kept'] = (np.asarray(classify_keep(endpoints)) == keep).tolist()
+      per_op['endpoint_kept'] = endpoint_kept
     raw['operators'][name] = per_op
   for per_op in raw['operators'].values():
     no_edit, oracle = (np.array(raw['operators'][r]['endpoint_l1']) for r in ('no_edit', 'oracle'))
