@@ -114,9 +114,10 @@ PATIENCE = 3        # epochs without a better validation accuracy before trainin
 # The share of training images replaced by the reader-owned autoencoder's reconstruction
 # of them (chosen on rotated_mnist5k's validation split: docs/choices.md).
 RECONSTRUCTION_SHARE = 1.0
-CLASSIFIER_VERSION = 4   # 2: per-image augmentation, trained until validation stops
+CLASSIFIER_VERSION = 5   # 2: per-image augmentation, trained until validation stops
                          # improving; 3: and reconstructions of a reader-owned autoencoder;
-                         # 4: every image read through that autoencoder (docs/choices.md)
+                         # 4: every image read through that autoencoder (docs/choices.md);
+                         # 5: that autoencoder trained for at least MIN_STEPS steps
 
 
 def accuracy(model, params, split, autoencoder=None):
@@ -208,6 +209,7 @@ def load_or_train_autoencoder(dataset, data_dir=None, manual_dir=None):
     save(directory, params, {'dataset': dataset, 'data_version': data.version(dataset),
                              'classifier_version': CLASSIFIER_VERSION,
                              'epochs': reader_autoencoder.EPOCHS,
+                             'steps': reader_autoencoder.num_steps(len(images)),
                              'seconds': round(time.perf_counter() - start),
                              'image_shape': list(images.shape[1:])})
   info = _stored_info(directory)

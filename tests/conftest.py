@@ -10,6 +10,7 @@ operations and results, compiled faster and run slower; never used outside tests
 
 import gzip
 import os
+from unittest import mock
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEST_XLA_FLAGS = '--xla_backend_optimization_level=0'
@@ -109,7 +110,9 @@ def tiny_rotated_run(tmp_path_factory, data_dir, mnist5k_dir):
 
 def _cache_classifier(data_dir, manual_dir, dataset, field):
   from jsemrep import classifier  # pylint: disable=import-outside-toplevel
-  classifier.load_or_train(dataset, str(data_dir), str(manual_dir), epochs=1, field=field)
+  from jsemrep import reader_autoencoder  # pylint: disable=import-outside-toplevel
+  with mock.patch.object(reader_autoencoder, 'MIN_STEPS', 0):   # 3 epochs of the fixture
+    classifier.load_or_train(dataset, str(data_dir), str(manual_dir), epochs=1, field=field)
 
 
 @pytest.fixture(scope='session')

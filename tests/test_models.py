@@ -166,8 +166,9 @@ def test_mix_reconstructions_replaces_whole_images_at_the_share():
   assert 0.45 < float(per_image.mean()) < 0.55
 
 
-def test_reader_autoencoder_learns_to_reconstruct():
+def test_reader_autoencoder_learns_to_reconstruct(monkeypatch):
   from jsemrep import reader_autoencoder  # pylint: disable=import-outside-toplevel
+  monkeypatch.setattr(reader_autoencoder, 'MIN_STEPS', 0)   # 30 steps: near, not exact
   rng = np.random.default_rng(0)
   bars = np.zeros((64, 32, 32, 1), np.uint8)
   for i, column in enumerate(rng.integers(4, 28, 64)):
@@ -202,3 +203,11 @@ def test_classifier_training_stops_when_validation_stops_improving():
   # Perfect from its first epochs on: it stops PATIENCE epochs after its best.
   assert info['validation_accuracy'] == 1.0 == info['test_accuracy']
   assert info['epochs'] == info['best_epoch'] + classifier.PATIENCE < 20
+
+
+def test_reader_autoencoder_trains_at_least_min_steps():
+  """A few epochs of a small dataset are too few steps (mnist5k's 3,600 digits gave 84)."""
+  from jsemrep import reader_autoencoder  # pylint: disable=import-outside-toplevel
+  assert reader_autoencoder.num_steps(3600) == reader_autoencoder.MIN_STEPS == 500
+  assert reader_autoencoder.num_steps(25200) == 3 * (25200 // 128) == 588   # rotated_mnist5k
+  assert reader_autoencoder.num_steps(64, epochs=30) == 500
