@@ -7,11 +7,13 @@
 # slerp accuracy and visits (semantic and direct) against steps, a line per row.
 #   eval/curves.sh RUNS_DIR
 # Environment (all optional): CURVE_STEPS="600 2000" (increasing), and those of
-# eval/results.sh: SEEDS, DATASETS (default here: mnist5k), VARIANTS, PY.
+# eval/results.sh: SEEDS, DATASETS (default here: mnist5k), VARIANTS, PY,
+# INTERPOLATION_ONLY (default here: 1, the curves' columns).
 set -euo pipefail
 RUNS=${1:-runs/curves}
 CURVE_STEPS=${CURVE_STEPS:-"600 2000"}
 export DATASETS=${DATASETS:-mnist5k}
+export INTERPOLATION_ONLY=${INTERPOLATION_ONLY-1}
 for steps in $CURVE_STEPS; do
   STEPS=$steps LINES_STEPS=$steps ROTATED_STEPS=$steps "$(dirname "$0")/results.sh" "$RUNS/train"
   for marker in "$RUNS"/train/*/*/seed*/eval/done-"$steps"; do

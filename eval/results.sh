@@ -10,6 +10,8 @@
 #   ROTATED_STEPS=1000     num_steps of rotated_mnist5k rows
 #   LINES_STEPS=1000       num_steps of lines rows
 #   VARIANTS="atnl_ordinal vae ..."   a subset of the rows below
+#   INTERPOLATION_ONLY=1   on mnist5k / fashion: only eval.interpolate (validation and
+#                          test), not generation and representation (learning curves)
 # The seeds of a row train as one sweep (--config.sweep=seed=...: one process, one compile,
 # RUNS/DATASET/ROW/seed<N>/ each). A run whose evaluations are complete is skipped, so the
 # script resumes where it stopped.
@@ -74,9 +76,12 @@ for dataset in $DATASETS; do
         *)
           $PY -m eval.interpolate --workdir="$dir" --split=validation
           $PY -m eval.interpolate --workdir="$dir"
-          $PY -m eval.generation --workdir="$dir" ;;
+          if [ -z "${INTERPOLATION_ONLY:-}" ]; then
+            $PY -m eval.generation --workdir="$dir"
+            $PY -m eval.representation --workdir="$dir"
+          fi ;;
       esac
-      if [ "$dataset" != rotated_mnist5k ]; then $PY -m eval.representation --workdir="$dir"; fi
+      if [ "$dataset" = lines ]; then $PY -m eval.representation --workdir="$dir"; fi
       touch "$dir/eval/done-$steps"
     done
   done <<< "$rows"
