@@ -50,20 +50,27 @@ def _edit_paths(op, z, source, target, prototypes, ts):
 
 
 def _read_once(keys, render, readers):
-  """(images, readings) of the rows of `keys` (M, ...), rendering and reading each
-  distinct row once: the references repeat one code (or true image) along a path, and
-  every edit starts at a code of the split, so on a path study most rows repeat.
-  render: unique keys -> images; readers: functions images -> labels."""
-  unique, inverse = np.unique(keys, axis=0, return_inverse=True)
-  inverse = inverse.reshape(-1)
+  """(images, image_of, readings) of the rows of `keys` (M, ...), rendering and reading
+  each distinct row once: the references repeat one code (or true image) along a path,
+  and every edit starts at a code of the split, so on a path study most rows repeat.
+  images: of the distinct rows; image_of (M,): each row's; readings: each row's label
+  by each of `readers` (images -> labels); render: distinct keys -> images."""
+  unique, image_of = np.unique(keys, axis=0, return_inverse=True)
+  image_of = image_of.reshape(-1)
   images = render(unique)
-  return images[inverse], [np.asarray(read(images))[inverse] for read in readers]
+  return images, image_of, [np.asarray(read(images))[image_of] for read in readers]
 
 
 def _nearest(queries, gallery):
   """Index of each query's nearest gallery row (squared L2), queries (Q, F), gallery (G, F)."""
   d = (np.sum(gallery ** 2, axis=1)[None, :] - 2.0 * queries @ gallery.T)
   return np.argmin(d, axis=1)
+
+
+def _nearest_once(rows, images, gallery):
+  """_nearest of images[rows] (images (N, F)), each distinct row searched once."""
+  unique, inverse = np.unique(rows, return_inverse=True)
+  return _nearest(images[unique], gallery)[inverse.reshape(-1)]
 
 
 def viewpoint_study(codes, images, identity, label, keep_class, prototypes, operators, decode,
@@ -114,7 +121,7 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
   for name in [*operators, *REFERENCES]:
     per_op = {key: [] for key in ('predicted', 'kept', 'correct', 'monotone', 'visits',
                                   'kept_images', 'both', 'conditioned', 'rank1')}
-    endpoints, endpoint_rank1, endpoint_angle, endpoint_kept = [], [], [], []
+    endpoints, endpoint_rank1, endpoint_angle, endpoint_kept, joint = [], [], [], [], []
     for distance in np.unique(distances):   # `pairs` is sorted by distance: path order
       sel = np.flatnonzero(distances == distance)
       ts = sphere.path_ts(per_step * int(distance) + 1)
@@ -123,8 +130,9 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
           ya, yb, ts))
       shape = expected.shape
       if name == 'truth':
-        decoded, readings = _read_once(index[path_rows[sel][:, None], expected].reshape(-1),
-                                       lambda rows: truth[rows], readers)
+        images_once, image_of, readings = _read_once(
+            index[path_rows[sel][:, None], expected].reshape(-1), lambda rows: truth[rows],
+            readers)
       else:
         if name == 'no_edit':
           paths = np.repeat(codes[start_index[sel]][:, None], len(ts), axis=1)
@@ -133,8 +141,11 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
         else:
           paths = np.asarray(_edit_paths(operators[name], jnp.asarray(codes[start_index[sel]]),
                                          ya, yb, prototypes, ts))
-        decoded, readings = _read_once(paths.reshape(-1, paths.shape[-1]), decode, readers)
-      queries = decoded.reshape(*shape, -1)
+        images_once, image_of, readings = _read_once(paths.reshape(-1, paths.shape[-1]),
+                                                     decode, readers)
+      flat_once = images_once.reshape(len(images_once), -1)
+      image_of = image_of.reshape(shape)
+      queries = flat_once[image_of]
       predicted = readings[0].reshape(shape).astype(np.int32)
       scores = interpolation.path_scores(jnp.asarray(predicted), ya, yb, ts)
       own_views = flat[index[path_rows[sel]]]                       # (P, K, F)
@@ -142,7 +153,7 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
       rank1 = np.zeros(shape, bool)
       for c in np.unique(expected):
         at = expected == c
-        rank1[at] = _nearest(queries[at], flat[index[:, c]]) == np.broadcast_to(
+        rank1[at] = _nearest_once(image_of[at], flat_once, flat[index[:, c]]) == np.broadcast_to(
             path_rows[sel][:, None], shape)[at]
       if keep is None:
         kept = np.ones(shape, bool)
@@ -156,17 +167,17 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
       per_op['rank1'] += rank1.sum(axis=1).tolist()
       for key in ('correct', 'monotone', 'visits'):
         per_op[key] += np.asarray(scores[key]).tolist()
-      endpoints.append(decoded.reshape(*shape, *decoded.shape[1:])[:, -1])
+      endpoints.append(images_once[image_of[:, -1]])
+      joint.append(_nearest_once(image_of[:, -1], flat_once, flat[index.reshape(-1)]))
       endpoint_rank1 += rank1[:, -1].tolist()
       endpoint_angle += (predicted[:, -1] == ends[sel]).tolist()
       endpoint_kept += kept[:, -1].tolist()
     endpoints = np.concatenate(endpoints)
     l1, ssim = image_quality.l1_and_ssim(endpoints, truth[end_index])
-    joint = _nearest(endpoints.reshape(len(endpoints), -1), flat[index.reshape(-1)])
     per_op.update(endpoint_l1=np.asarray(l1).tolist(), endpoint_ssim=np.asarray(ssim).tolist(),
                   endpoint_angle=endpoint_angle,
                   endpoint_rank1=endpoint_rank1,
-                  endpoint_joint=(index.reshape(-1)[joint] == end_index).tolist())
+                  endpoint_joint=(index.reshape(-1)[np.concatenate(joint)] == end_index).tolist())
     if keep is None:
       del per_op['kept'], per_op['kept_images'], per_op['both']
     else:
