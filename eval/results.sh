@@ -28,7 +28,7 @@ ROTATED_STEPS=${ROTATED_STEPS:-1000}
 # rows do not depend on the default (which is chosen on validation, docs/evaluation.md).
 ROWS_IMAGES="atnl_ordinal:atnl:--config.atn.neighbor=ordinal
 atnl_adjacent:atnl:--config.atn.neighbor=adjacent
-atnl_graded:atnl:--config.atn.neighbor=ordinal --config.atn.margin_mode=graded --config.atn.margin=0.3
+atnl_graded:atnl:--config.atn.neighbor=ordinal --config.atn.margin_mode=graded --config.atn.margin=0.2
 triplet_ordinal:triplet_ordinal
 vae:vae
 atnl_all:atnl:--config.atn.neighbor=all
