@@ -21,8 +21,10 @@ for steps in $CURVE_STEPS; do
     run=$(dirname "$(dirname "$marker")")
     relative=${run#"$RUNS"/train/}
     kept="$RUNS/curves/$(dirname "$relative")/num_steps=$steps/$(basename "$relative")"
+    # Kept once: a later pass (another VARIANTS, a longer schedule) finds the run's eval
+    # directory holding a longer schedule's evaluations beside this old marker.
+    [ -e "$kept/eval" ] && continue
     mkdir -p "$kept"
-    rm -rf "$kept/eval"
     cp -r "$run/eval" "$kept/eval"
   done
 done
