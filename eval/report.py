@@ -181,7 +181,11 @@ def _difference_text(cell):
 
 
 def differences_markdown(diffs, groups, against):
+  """The table of `differences`; '' when no column has per-path values in both rows (a
+  table of empty cells says nothing)."""
   titles = [t for t, _, _, _ in table_columns() if any(t in c for c in diffs.values())]
+  if not titles:
+    return ''
   text = [f'### Paired differences to {against} ({groups[against]["name"]}), '
           f'{groups[against]["dataset"]}', '',
           '| run | method | ' + ' | '.join(titles) + ' |', '|' + '---|' * (len(titles) + 2)]

@@ -93,6 +93,19 @@ def test_paired_differences_against_a_row():
     report.differences(groups, 'nope')
 
 
+def test_no_paired_difference_table_without_shared_per_path_columns():
+  """Rows whose columns are all per-run (no per-path values) give no table at all, not
+  a header over empty cells."""
+  table = {f'{m}/seed{s}': {('interpolate', 'test'): _interpolate_result(m, s, [2, 1, 0, 1])}
+           for m in ('vae', 'acai') for s in (0, 1)}
+  for results in table.values():
+    del results[('interpolate', 'test')]['paths']
+  groups = report.group(table)
+  diffs = report.differences(groups, 'vae')
+  assert diffs == {'acai': {}}
+  assert report.differences_markdown(diffs, groups, 'vae') == ''
+
+
 def test_paired_differences_of_item_rows():
   """Two methods' editing rows on the same 2 paths: transport keeps 1 more image of 3 on
   the second path for `split`, so its identity kept differs by 1/6 exactly."""
