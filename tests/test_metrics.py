@@ -215,9 +215,14 @@ def test_ssim_matches_a_window_by_window_reference_and_is_one_for_equal_images()
   rng = np.random.default_rng(0)
   x = rng.uniform(size=(14, 13, 1)).astype(np.float32)
   y = np.clip(x + rng.normal(0, 0.2, x.shape), 0, 1).astype(np.float32)
-  window = np.asarray(image_quality._gaussian_window(11, 1.5))
+  g = np.exp(-(np.arange(11) - 5.0) ** 2 / (2 * 1.5 ** 2))
+  window = np.outer(g, g) / np.sum(g) ** 2     # Wang et al.'s 11x11 Gaussian, sigma 1.5
   np.testing.assert_allclose(image_quality.ssim(x, y), _ssim_by_loops(x[..., 0], y[..., 0], window),
                              rtol=1e-4)
+  # Channels are filtered apart and averaged (two equal channels: SSIM 1 each).
+  x3, y3 = np.concatenate([x, y, x], axis=2), np.concatenate([y, y, x], axis=2)
+  np.testing.assert_allclose(image_quality.ssim(x3, y3),
+                             (_ssim_by_loops(x[..., 0], y[..., 0], window) + 2) / 3, rtol=1e-4)
   np.testing.assert_allclose(image_quality.ssim(x, x), 1.0, rtol=1e-5)
   np.testing.assert_allclose(image_quality.ssim(x, y), image_quality.ssim(y, x), rtol=1e-6)
   l1, s = image_quality.l1_and_ssim(np.stack([x, x]), np.stack([x, y]))

@@ -19,26 +19,28 @@ def l1(x, y):
   return jnp.mean(jnp.abs(x - y))
 
 
-def _gaussian_window(size, sigma):
+def _gaussian(size, sigma):
+  """The 1-D Gaussian whose outer product with itself is SSIM's window (it sums to 1)."""
   r = jnp.arange(size) - (size - 1) / 2
   g = jnp.exp(-r ** 2 / (2 * sigma ** 2))
-  g = g / g.sum()
-  return jnp.outer(g, g)
+  return g / g.sum()
 
 
-def _filter(image, window):
-  """'valid' 2-D filtering of each channel of an (H, W, C) image."""
-  per_channel = lambda channel: jax.scipy.signal.correlate2d(channel, window, mode='valid')
-  return jax.vmap(per_channel, in_axes=2, out_axes=2)(image)
+def _filter(image, g):
+  """'valid' 2-D filtering of each channel of an (H, W, C) image by the window
+  outer(g, g), as two 1-D passes (2n multiply-adds a pixel instead of n^2)."""
+  n = g.shape[0]
+  rows = sum(g[k] * image[k:k + image.shape[0] - n + 1] for k in range(n))
+  return sum(g[k] * rows[:, k:k + image.shape[1] - n + 1] for k in range(n))
 
 
 def ssim(x, y, window_size=SSIM_WINDOW, sigma=SSIM_SIGMA):
   """Mean structural similarity of two (H, W, C) images in [0, 1] (data range 1):
   local means, variances and covariance under a Gaussian window, over the windows
   that fit inside the image, averaged over positions and channels. 1 for x = y."""
-  window = _gaussian_window(min(window_size, x.shape[0], x.shape[1]), sigma)
+  g = _gaussian(min(window_size, x.shape[0], x.shape[1]), sigma)
   c1, c2 = SSIM_K1 ** 2, SSIM_K2 ** 2
-  f = functools.partial(_filter, window=window)
+  f = functools.partial(_filter, g=g)
   mu_x, mu_y = f(x), f(y)
   var_x = f(x * x) - mu_x ** 2
   var_y = f(y * y) - mu_y ** 2
