@@ -12,9 +12,10 @@
 #   VARIANTS="atnl_ordinal vae ..."   a subset of the rows below
 #   INTERPOLATION_ONLY=1   on mnist5k / fashion: only eval.interpolate (validation and
 #                          test), not generation and representation (learning curves)
-# The seeds of a row train as one sweep (--config.sweep=seed=...: one process, one compile,
-# RUNS/DATASET/ROW/seed<N>/ each). A run whose evaluations are complete is skipped, so the
-# script resumes where it stopped.
+# The seeds of a row still to evaluate train as one sweep (--config.sweep=seed=...: one
+# process, one compile, RUNS/DATASET/ROW/seed<N>/ each), added to the row's earlier seeds:
+# a run whose evaluations are complete is skipped, so the script resumes where it stopped
+# and SEEDS="0 1 2 3 4" after "0 1 2" trains and evaluates seeds 3 and 4 only.
 set -euo pipefail
 RUNS=${1:-runs/results}
 PY=${PY:-python}
@@ -58,13 +59,13 @@ for dataset in $DATASETS; do
     if [ -n "${VARIANTS:-}" ] && [[ " $VARIANTS " != *" $name "* ]]; then continue; fi
     pending=""
     for seed in $SEEDS; do
-      if [ ! -f "$RUNS/$dataset/$name/seed$seed/eval/done-$steps" ]; then pending="$pending $seed"; fi
+      if [ ! -f "$RUNS/$dataset/$name/seed$seed/eval/done-$steps" ]; then pending="${pending:+$pending }$seed"; fi
     done
     if [ -z "$pending" ]; then continue; fi
-    echo "== $dataset $name seeds $SEEDS ($steps steps; to evaluate:$pending) =="
+    echo "== $dataset $name seeds $SEEDS ($steps steps; to evaluate: $pending) =="
     # shellcheck disable=SC2086
     $PY -m train.main --config=$config --workdir="$RUNS/$dataset/$name" --config.method="$method" \
-      --config.data.name="$dataset" --config.num_steps="$steps" --config.sweep="seed=${SEEDS// /,}" \
+      --config.data.name="$dataset" --config.num_steps="$steps" --config.sweep="seed=${pending// /,}" \
       --config.log_every=100 --config.checkpoint_every="$steps" $overrides
     for seed in $pending; do
       dir=$RUNS/$dataset/$name/seed$seed

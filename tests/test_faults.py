@@ -235,12 +235,28 @@ def test_metrics_jsonl_is_strict_json_when_a_loss_is_not_finite(tmp_path):
   assert record['nonfinite'] == ['atn', 'kl']
 
 
-def test_a_different_sweep_in_a_used_workdir_is_refused(make_config, tmp_path):
+def test_a_sweep_over_other_keys_in_a_used_workdir_is_refused(make_config, tmp_path):
   train.train_and_evaluate(make_config(num_steps=2, sweep='seed=0,1'), tmp_path)
   with pytest.raises(ConfigError, match="holds the sweep 'seed=0,1'; this command asks for "
-                                        "'seed=0,2': give the new sweep another --workdir"):
-    train.train_and_evaluate(make_config(num_steps=2, sweep='seed=0,2'), tmp_path)
+                                        "'atn.margin=0.9 seed=0', over other keys: give the new "
+                                        "sweep another --workdir"):
+    train.train_and_evaluate(make_config(num_steps=2, sweep='atn.margin=0.9 seed=0'), tmp_path)
   assert json.loads((tmp_path / 'sweep.json').read_text())['sweep'] == 'seed=0,1'
+
+
+def test_a_sweep_over_the_same_keys_adds_its_variants_to_the_recorded_ones(make_config, tmp_path):
+  train.train_and_evaluate(make_config(num_steps=2, sweep='seed=0,1'), tmp_path)
+  before = (tmp_path / 'seed0' / 'metrics.jsonl').read_text()
+  with pytest.raises(ConfigError, match=r'seed0 holds a run with another setup '
+                                        r'\(model.latent_dim=8 -> 4\)'):
+    train.train_and_evaluate(make_config(num_steps=2, sweep='seed=2',
+                                         **{'model.latent_dim': 4}), tmp_path)
+  assert not (tmp_path / 'seed2').exists()
+  train.train_and_evaluate(make_config(num_steps=2, sweep='seed=2'), tmp_path)
+  record = json.loads((tmp_path / 'sweep.json').read_text())
+  assert [v['workdir'] for v in record['variants']] == ['seed0', 'seed1', 'seed2']
+  assert checkpoint.latest_step(tmp_path / 'seed2') == 2
+  assert (tmp_path / 'seed0' / 'metrics.jsonl').read_text() == before
 
 
 def test_a_second_trainer_on_the_workdir_is_refused(make_config, tmp_path):

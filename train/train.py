@@ -209,33 +209,29 @@ def train_sweep(config, workdir):
   workdirs = [os.path.join(workdir, hparams_lib.variant_name(o)) for o in variants]
   checks.validate(config)
   record_path = os.path.join(workdir, SWEEP_RECORD)
-  if os.path.exists(record_path):
-    with open(record_path, encoding='utf-8') as f:
-      recorded = json.load(f).get('sweep')
-    if recorded != config.sweep:
-      raise ConfigError(f'{workdir} holds the sweep {recorded!r}; this command asks for '
-                        f'{config.sweep!r}: give the new sweep another --workdir')
+  earlier = _recorded_variants(record_path, config, workdir)
   for c, w in zip(configs, workdirs):
     checks.validate(c)
     stored = checkpoint.stored_config(w)
     if stored is not None:
       checks.check_resume(stored, c, w)
-  if parallel.is_primary():
-    os.makedirs(workdir, exist_ok=True)
-    with open(record_path, 'w', encoding='utf-8') as f:
-      json.dump({'sweep': config.sweep, 'mode': config.sweep_mode,
-                 'variants': [{'overrides': o, 'workdir': hparams_lib.variant_name(o)}
-                              for o in variants]}, f, indent=1)
-  say(f'sweep of {len(variants)} variants ({config.sweep_mode}): '
-      f'{", ".join(hparams_lib.variant_name(o) for o in variants)}')
+  names = [hparams_lib.variant_name(o) for o in variants]
+  earlier = [v for v in earlier if v['workdir'] not in names]
+
+  def write_record(failures):
+    if parallel.is_primary():
+      os.makedirs(workdir, exist_ok=True)
+      with open(record_path, 'w', encoding='utf-8') as f:
+        json.dump({'sweep': config.sweep, 'mode': config.sweep_mode, 'variants': earlier + [
+            {'overrides': o, 'workdir': name, **({'failed': failures[i]} if i in failures else {})}
+            for i, (o, name) in enumerate(zip(variants, names))]}, f, indent=1)
+
+  write_record({})
+  say(f'sweep of {len(variants)} variants ({config.sweep_mode}): {", ".join(names)}'
+      + (f' (beside the {len(earlier)} recorded before)' if earlier else ''))
   failures = {}
   states = _train_runs(configs, workdirs, stacked=config.sweep_mode == 'vmap', failures=failures)
-  if parallel.is_primary():
-    with open(record_path, 'w', encoding='utf-8') as f:
-      json.dump({'sweep': config.sweep, 'mode': config.sweep_mode,
-                 'variants': [{'overrides': o, 'workdir': hparams_lib.variant_name(o),
-                               **({'failed': failures[i]} if i in failures else {})}
-                              for i, o in enumerate(variants)]}, f, indent=1)
+  write_record(failures)
   if failures:
     raise SweepError(f'{len(failures)} of {len(variants)} sweep variants failed (the others '
                      'trained; see sweep.json): ' + '; '.join(
@@ -244,6 +240,29 @@ def train_sweep(config, workdir):
 
 
 SWEEP_RECORD = 'sweep.json'
+
+
+def _recorded_variants(record_path, config, workdir):
+  """The variants sweep.json records from earlier commands in workdir. A sweep over the
+  same keys adds its variants to them (seeds 3-4 beside a finished seed=0,1,2), once the
+  setup it shares with them is the recorded one; a sweep over other keys is refused."""
+  if not os.path.exists(record_path):
+    return []
+  with open(record_path, encoding='utf-8') as f:
+    record = json.load(f)
+  recorded = record.get('variants', [])
+  keys = {tuple(sorted(o)) for o in hparams_lib.parse(config.sweep)}
+  if {tuple(sorted(v['overrides'])) for v in recorded} != keys:
+    raise ConfigError(f'{workdir} holds the sweep {record.get("sweep")!r}; this command asks '
+                      f'for {config.sweep!r}, over other keys: give the new sweep another '
+                      '--workdir')
+  for v in recorded:
+    stored = checkpoint.stored_config(os.path.join(workdir, v['workdir']))
+    if stored is not None:
+      checks.check_resume(stored, hparams_lib.apply(config, v['overrides']),
+                          os.path.join(workdir, v['workdir']))
+      break
+  return recorded
 
 
 class SweepError(JsemrepError):
