@@ -36,6 +36,7 @@ atnl_all:atnl:--config.atn.neighbor=all
 triplet:triplet
 aae:aae
 acai:acai
+acai_lr1e-4:acai:--config.learning_rate=1e-4
 atnl_adv:atnl_adv:--config.atn.neighbor=ordinal
 vaegan:vaegan"
 ROWS_ROTATED="atnl_ordinal:atnl:--config.atn.neighbor=ordinal
