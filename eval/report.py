@@ -276,14 +276,18 @@ SWEEP_PLOT_COLUMNS = ('slerp semantic acc.', 'slerp semantic visits', 'slerp dir
 
 def sweep_axes(groups):
   """{(parent, key): [(value, group), ...]} for groups named PARENT/KEY=VALUE (the run
-  directories of a one-knob sweep, train.main --config.sweep), two values or more."""
+  directories of a one-knob sweep, train.main --config.sweep), for the knobs some parent
+  sweeps over two values or more; a parent with one value of such a knob is kept (a row
+  run at one schedule of the learning curves is a point in their figure)."""
   axes = {}
   for name in groups:
     parent, last = os.path.split(name)
     match = re.fullmatch(r'([A-Za-z_][\w.]*)=([-+0-9.eE]+)', last)
     if match:
       axes.setdefault((parent, match.group(1)), []).append((float(match.group(2)), name))
-  return {key: sorted(points) for key, points in axes.items() if len(points) > 1}
+  swept = {key for (_, key), points in axes.items() if len(points) > 1}
+  return {(parent, key): sorted(points) for (parent, key), points in axes.items()
+          if key in swept}
 
 
 def sweep_plots(groups, runs):

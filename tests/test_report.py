@@ -10,9 +10,10 @@ from jsemrep.errors import JsemrepError
 
 def test_sweep_axes_are_groups_named_key_equals_value():
   groups = {'sw/atn.margin=0.9': {}, 'sw/atn.margin=0.6': {}, 'sw/atn.margin=1.2': {},
-            'other/seed0': {}, 'single/atn.margin=0.9': {}}
+            'other/seed0': {}, 'single/atn.margin=0.9': {}, 'single/num_steps=600': {}}
   assert report.sweep_axes(groups) == {('sw', 'atn.margin'): [
-      (0.6, 'sw/atn.margin=0.6'), (0.9, 'sw/atn.margin=0.9'), (1.2, 'sw/atn.margin=1.2')]}
+      (0.6, 'sw/atn.margin=0.6'), (0.9, 'sw/atn.margin=0.9'), (1.2, 'sw/atn.margin=1.2')],
+      ('single', 'atn.margin'): [(0.9, 'single/atn.margin=0.9')]}
 
 
 def test_a_knob_several_rows_sweep_is_drawn_as_one_figure(tmp_path, monkeypatch):
@@ -24,7 +25,8 @@ def test_a_knob_several_rows_sweep_is_drawn_as_one_figure(tmp_path, monkeypatch)
             'runs': ['seed0', 'seed1']}
   groups = {f'mnist5k/{m}/num_steps={s}': row(s / 1e4) for m in ('acai', 'vae')
             for s in (600, 2000)}
-  groups.update({'sw/atn.margin=0.9': row(0.5), 'sw/atn.margin=1.2': row(0.6)})
+  groups.update({'sw/atn.margin=0.9': row(0.5), 'sw/atn.margin=1.2': row(0.6),
+                 'mnist5k/acai_lr1e-4/num_steps=2000': row(0.3)})
   written = report.sweep_plots(groups, str(tmp_path))
   assert sorted(os.path.basename(p) for p in written) == ['sweep_num_steps.png',
                                                          'sweep_sw_atn.margin.png']
@@ -37,6 +39,8 @@ def test_a_knob_several_rows_sweep_is_drawn_as_one_figure(tmp_path, monkeypatch)
   assert set(curves) == {'slerp semantic visits', 'slerp direct visits'}
   assert curves['slerp direct visits']['mnist5k/vae'] == [(600.0, 0.03, -0.07, 0.13),
                                                           (2000.0, 0.1, 0.0, 0.2)]
+  assert curves['slerp direct visits']['mnist5k/acai_lr1e-4'] == [
+      pytest.approx((2000.0, 0.15, 0.05, 0.25))]
   assert set(drawn['sweep_sw_atn.margin.png']['slerp semantic visits']) == {'sw'}
 
 
