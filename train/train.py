@@ -206,17 +206,17 @@ def train_sweep(config, workdir):
   steps all of them at once with the step vmapped over a variant axis."""
   variants = hparams_lib.parse(config.sweep)
   configs = [hparams_lib.apply(config, overrides) for overrides in variants]
-  workdirs = [os.path.join(workdir, hparams_lib.variant_name(o)) for o in variants]
+  names = [hparams_lib.variant_name(o) for o in variants]
+  workdirs = [os.path.join(workdir, name) for name in names]
   checks.validate(config)
   record_path = os.path.join(workdir, SWEEP_RECORD)
-  earlier = _recorded_variants(record_path, config, workdir)
+  earlier = [v for v in _recorded_variants(record_path, config, variants, workdir)
+             if v['workdir'] not in names]
   for c, w in zip(configs, workdirs):
     checks.validate(c)
     stored = checkpoint.stored_config(w)
     if stored is not None:
       checks.check_resume(stored, c, w)
-  names = [hparams_lib.variant_name(o) for o in variants]
-  earlier = [v for v in earlier if v['workdir'] not in names]
 
   def write_record(failures):
     if parallel.is_primary():
@@ -242,7 +242,7 @@ def train_sweep(config, workdir):
 SWEEP_RECORD = 'sweep.json'
 
 
-def _recorded_variants(record_path, config, workdir):
+def _recorded_variants(record_path, config, variants, workdir):
   """The variants sweep.json records from earlier commands in workdir. A sweep over the
   same keys adds its variants to them (seeds 3-4 beside a finished seed=0,1,2), once the
   setup it shares with them is the recorded one; a sweep over other keys is refused."""
@@ -251,8 +251,7 @@ def _recorded_variants(record_path, config, workdir):
   with open(record_path, encoding='utf-8') as f:
     record = json.load(f)
   recorded = record.get('variants', [])
-  keys = {tuple(sorted(o)) for o in hparams_lib.parse(config.sweep)}
-  if {tuple(sorted(v['overrides'])) for v in recorded} != keys:
+  if {tuple(sorted(v['overrides'])) for v in recorded} != {tuple(sorted(o)) for o in variants}:
     raise ConfigError(f'{workdir} holds the sweep {record.get("sweep")!r}; this command asks '
                       f'for {config.sweep!r}, over other keys: give the new sweep another '
                       '--workdir')
