@@ -22,8 +22,10 @@ from bench import common
 from jsemrep import methods
 from jsemrep import pairing
 from jsemrep import parallel
+from jsemrep import train_state
 from train import feed as feed_lib
-from train import train
+from train import resolve
+from train import step as step_lib
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file('config', 'train/configs/mnist_atnl.py', 'Training config.')
@@ -34,24 +36,30 @@ flags.DEFINE_integer('steps', 20, 'Steps per timed repeat.')
 flags.DEFINE_integer('repeats', 5, 'Timed repeats (the median is reported).')
 
 
-def step_and_inputs(config, num_examples):
-  """(step, state, feed): the config's step, its initial state and a train/feed.py Feed
-  of random examples placed as config.data.placement says."""
+def step_and_inputs(config, num_examples, num_classes=10):
+  """(step, state, feed, knobs, spec): the config's step, its initial state, a
+  train/feed.py Feed of random examples placed as config.data.placement says, the
+  run's knobs and its spec (images of config.model.image_shape, default 32x32x1)."""
   mesh = parallel.make_mesh(config.num_devices or None)
   parallel.check_batch_size(config.batch_size, mesh)
+  resolve.validate(config)
+  shape = tuple(config.model.image_shape or (32, 32, 1))
+  spec = resolve.complete(config, resolve.DataFacts(shape, num_classes, False, num_examples))
   rng = np.random.default_rng(0)
-  h, w, c = config.model.image_shape
-  arrays = {'image': rng.integers(0, 256, (num_examples, h, w, c), dtype=np.uint8),
-            'label': rng.integers(0, config.data.num_classes, (num_examples,)).astype(np.int32)}
+  arrays = {'image': rng.integers(0, 256, (num_examples, *shape), dtype=np.uint8),
+            'label': rng.integers(0, num_classes, (num_examples,)).astype(np.int32)}
   pairs = None
-  if methods.method(config).paired:   # every identity at every class, as rotated_mnist5k
-    arrays['label'] = (np.arange(num_examples) % config.data.num_classes).astype(np.int32)
+  if methods.method(spec.method).paired:   # every identity at every class, as rotated_mnist5k
+    arrays['label'] = (np.arange(num_examples) % num_classes).astype(np.int32)
     arrays['identity_row'], pairs = pairing.index_table(
-        np.arange(num_examples) // config.data.num_classes, arrays['label'],
-        config.data.num_classes)
-  feed = feed_lib.Feed(arrays, config.data.placement, mesh, config.seed, config.batch_size)
-  state = parallel.replicate(methods.init_state(config, jax.random.PRNGKey(0)), mesh)
-  return train.make_step(config, mesh, num_examples=num_examples, pairs=pairs), state, feed
+        np.arange(num_examples) // num_classes, arrays['label'], num_classes)
+  feed = feed_lib.Feed(arrays, spec.data.placement, mesh, spec.seed, spec.batch_size)
+  bound = methods.bind([spec])
+  state = parallel.replicate(train_state.create_train_state(bound, spec, jax.random.PRNGKey(0)),
+                             mesh)
+  knobs = parallel.replicate(spec.knobs(bound.terms), mesh)
+  step = step_lib.make_step(bound, spec, mesh, num_examples=num_examples, pairs=pairs)
+  return step, state, feed, knobs, spec
 
 
 def main(argv):
@@ -61,15 +69,15 @@ def main(argv):
     config.batch_size = FLAGS.batch_size
   if FLAGS.upsampling:
     config.model.upsampling = FLAGS.upsampling
-  step, state, feed = step_and_inputs(config, FLAGS.num_examples)
-  per_device_flops = common.compiled_flops(step, state, feed(0))
+  step, state, feed, knobs, spec = step_and_inputs(config, FLAGS.num_examples)
+  per_device_flops = common.compiled_flops(step, state, feed(0), knobs)
   flops = per_device_flops and per_device_flops * jax.device_count()
   holder = {'state': state, 'step': 0}
 
   def run():
     s = holder['state']
     for _ in range(FLAGS.steps):
-      s, metrics = step(s, feed(holder['step']))
+      s, metrics = step(s, feed(holder['step']), knobs)
       holder['step'] += 1
     jax.block_until_ready(metrics)
     holder['state'] = s
@@ -77,11 +85,11 @@ def main(argv):
   seconds = common.median_seconds(run, FLAGS.repeats) / FLAGS.steps
   feed.close()
   peak = common.matmul_peak_gflops()
-  images = config.batch_size / seconds
-  print(f'device: {jax.devices()[0].device_kind} x{jax.device_count()} | method {config.method} | '
-        f'{tuple(config.model.image_shape)} batch {config.batch_size} | '
-        f'upsampling {config.model.upsampling} | dtype {config.model.dtype} | '
-        f'placement {config.data.placement}')
+  images = spec.batch_size / seconds
+  print(f'device: {jax.devices()[0].device_kind} x{jax.device_count()} | method {spec.method} | '
+        f'{spec.model.image_shape} batch {spec.batch_size} | '
+        f'upsampling {spec.model.upsampling} | dtype {spec.model.dtype} | '
+        f'placement {spec.data.placement}')
   print(f'step {seconds * 1e3:.1f} ms | {images:,.0f} images/s')
   if flops:
     achieved = flops / seconds / 1e9

@@ -55,11 +55,11 @@ def evaluate(workdir, names, split='test', seed=0, step=None, flag_values=None):
   written = {}
   for name in names:
     evaluator = evaluators.get(name)
-    if not evaluator.applies(run.config):
+    if not evaluator.applies(run.spec):
       if len(names) == 1:
         raise ConfigError(f'evaluator {name} does not apply to {workdir} (method '
-                          f'{run.config.method} on {run.config.data.name})')
-      print(f'{name}: does not apply to {run.config.data.name}; skipped')
+                          f'{run.spec.method} on {run.spec.data.name})')
+      print(f'{name}: does not apply to {run.spec.data.name}; skipped')
       continue
     given = {k: v for k, v in (flag_values or {}).items() if v is not None}
     options = {k: given.get(k, default) for k, (default, _) in evaluator.options.items()}

@@ -1,4 +1,4 @@
-"""Orbax checkpoints of the train state, each stored with the config that made it.
+"""Orbax checkpoints of the train state, each stored with the run's spec (its record).
 
 Saves are synchronous, so a failed write (a full disk) is reported at the step
 that failed, before training goes on. Restoring takes the newest checkpoint that
@@ -15,11 +15,11 @@ import tempfile
 
 import jax
 import jax.numpy as jnp
-import ml_collections
 import orbax.checkpoint as ocp
 
 from jsemrep import parallel
 from jsemrep import errors
+from jsemrep import spec as spec_lib
 from jsemrep.errors import CheckpointError, ConfigError
 
 
@@ -57,15 +57,15 @@ def digests(tree):
   return out
 
 
-def save(mngr, state, config):
-  """Saves state at its step with the config and the digest of every array;
+def save(mngr, state, spec):
+  """Saves state at its step with the run's spec and the digest of every array;
   CheckpointError (naming the last good checkpoint) if the write fails, with no
   partial checkpoint left behind."""
   step = int(parallel.to_host(state.step))
   try:
     with _stderr_held() as held:
       mngr.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(state),
-                                              config=ocp.args.JsonSave(config.to_dict()),
+                                              config=ocp.args.JsonSave(spec.to_json()),
                                               digest=ocp.args.JsonSave(digests(state))))
       mngr.wait_until_finished()
       held.release()
@@ -119,34 +119,31 @@ def latest_step(workdir):
   return manager(workdir, read_only=True).latest_step()
 
 
-def _no_checkpoint(workdir):
+def no_checkpoint(workdir):
   return CheckpointError(f'{checkpoint_dir(workdir)}: no checkpoint; train first with '
                          f'python -m train.main --workdir={workdir}')
 
 
 def _restore(mngr, step, abstract_state):
-  args = {'config': ocp.args.JsonRestore()}
+  args = {'state': ocp.args.StandardRestore(abstract_state)}
   has_digest = os.path.isdir(os.path.join(str(mngr.directory), str(step), 'digest'))
-  if abstract_state is not None:
-    args['state'] = ocp.args.StandardRestore(abstract_state)
-    if has_digest:     # checkpoints written before digests have none to check
-      args['digest'] = ocp.args.JsonRestore()
+  if has_digest:     # checkpoints written before digests have none to check
+    args['digest'] = ocp.args.JsonRestore()
   restored = mngr.restore(step, args=ocp.args.Composite(**args))
-  if abstract_state is not None:
-    if has_digest:
-      got = digests(restored['state'])
-      bad = [k for k, v in restored['digest'].items() if got.get(k) != v]
-      if bad:
-        raise ValueError(f'{len(bad)} of its arrays do not match the digests saved with them '
-                         f'(first: {bad[0]}): the files were changed or damaged')
-    if not all_finite(restored['state']):
-      raise ValueError('its parameters or optimiser state are not finite')
-  return ml_collections.ConfigDict(restored['config']), restored.get('state')
+  if has_digest:
+    got = digests(restored['state'])
+    bad = [k for k, v in restored['digest'].items() if got.get(k) != v]
+    if bad:
+      raise ValueError(f'{len(bad)} of its arrays do not match the digests saved with them '
+                       f'(first: {bad[0]}): the files were changed or damaged')
+  if not all_finite(restored['state']):
+    raise ValueError('its parameters or optimiser state are not finite')
+  return restored['state']
 
 
-def restore_good(mngr, workdir, abstract_state=None, step=None, fallback=False):
-  """(step, config, state) of the newest checkpoint (or `step`) that reads back whole
-  and finite; state is None when abstract_state is None (config only).
+def restore_good(mngr, workdir, abstract_state, step=None, fallback=False):
+  """(step, state) of the newest checkpoint (or `step`) that reads back whole and
+  finite.
 
   Without fallback (evaluation) a bad checkpoint is a CheckpointError naming it and
   the older steps to pass instead. With fallback (training) it is reported on
@@ -154,7 +151,7 @@ def restore_good(mngr, workdir, abstract_state=None, step=None, fallback=False):
   """
   steps = sorted(mngr.all_steps(), reverse=True) if step is None else [step]
   if not steps:
-    raise _no_checkpoint(workdir)
+    raise no_checkpoint(workdir)
   if step is not None and step not in mngr.all_steps():
     raise CheckpointError(f'{checkpoint_dir(workdir)}: no checkpoint at step {step}; '
                           f'there are steps {sorted(mngr.all_steps())}')
@@ -164,7 +161,7 @@ def restore_good(mngr, workdir, abstract_state=None, step=None, fallback=False):
       restored = _restore(mngr, candidate, abstract_state)
       if problems:
         mngr.reload()
-      return (candidate, *restored)
+      return candidate, restored
     except Exception as e:  # pylint: disable=broad-except
       path = os.path.join(str(mngr.directory), str(candidate))
       if not fallback:
@@ -213,49 +210,28 @@ def _is_mismatch(error):
   return 'not compatible with the stored shape' in text or 'tree structure' in text
 
 
-def restore_config(workdir, step=None):
-  """The config stored with the newest good checkpoint (or `step`)."""
-  if not os.path.isdir(checkpoint_dir(workdir)):
-    raise _no_checkpoint(workdir)
-  mngr = manager(workdir, read_only=True)
-  try:
-    return restore_good(mngr, workdir, step=step)[1]
-  finally:
-    mngr.close()
-
-
-def restore_trained(workdir, step=None):
-  """(config, state) of a trained run, rebuilt from the checkpoint's stored config
-  alone: no training config file is needed. Never writes into workdir."""
-  from jsemrep import methods  # pylint: disable=import-outside-toplevel
-  config = restore_config(workdir, step)
-  # The target carries this process's placement, so a checkpoint saved on any number
-  # of devices restores here (Orbax refuses a target without shardings on another topology).
-  device = jax.sharding.SingleDeviceSharding(jax.devices()[0])
-  abstract = jax.tree.map(
-      lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=device),
-      jax.eval_shape(lambda: methods.init_state(config, jax.random.PRNGKey(0))))
-  mngr = manager(workdir, read_only=True)
-  try:
-    _, config, state = restore_good(mngr, workdir, abstract, step)
-  finally:
-    mngr.close()
-  return config, state
-
-
-def stored_config(workdir):
-  """The config of the newest checkpoint in workdir whose config reads back, or None if
-  there is none (an unreadable newer config does not hide an older one)."""
+def read_spec(workdir, step=None):
+  """The RunSpec stored with the newest checkpoint in workdir whose record reads back
+  (an unreadable newer record does not hide an older one), None where there is none;
+  with `step`, that checkpoint's (CheckpointError where it has none or it is
+  unreadable). The one reader of stored records."""
   if latest_step(workdir) is None:
+    if step is not None:
+      raise no_checkpoint(workdir)
     return None
   mngr = manager(workdir, read_only=True)
   try:
-    for step in sorted(mngr.all_steps(), reverse=True):
+    if step is not None and step not in mngr.all_steps():
+      raise CheckpointError(f'{checkpoint_dir(workdir)}: no checkpoint at step {step}; '
+                            f'there are steps {sorted(mngr.all_steps())}')
+    for candidate in sorted(mngr.all_steps(), reverse=True) if step is None else [step]:
       try:
-        return _restore(mngr, step, None)[0]
-      except Exception:  # pylint: disable=broad-except
-        continue
+        record = mngr.restore(candidate, args=ocp.args.Composite(config=ocp.args.JsonRestore()))
+        return spec_lib.RunSpec.from_json(record['config'])
+      except Exception as e:  # pylint: disable=broad-except
+        if step is not None:
+          raise CheckpointError(f'checkpoint {os.path.join(str(mngr.directory), str(step))} is '
+                                f'unusable: {errors.one_line(e)}') from e
     return None
   finally:
     mngr.close()
-

@@ -245,24 +245,17 @@ class MLPClassifier(nn.Module):
     return (logits, x) if return_features else logits
 
 
-def downsampling_of(config):
-  """The config's downsampling; checkpoints from before the option used strided
-  convolutions, which compute the same function of the same parameters."""
-  return config.model.get('downsampling', 'strided')
-
-
-def vae_from_config(config, conditional=False):
-  """The config's VAE; conditional: with the class embedding of a conditional method
-  (methods.Method.conditional), over config.data.num_classes classes."""
-  m = config.model
+def vae_from_spec(spec, conditional=False):
+  """The run's VAE; conditional: with the class embedding of a conditional method
+  (methods.Method.conditional), over spec.data.num_classes classes."""
+  m = spec.model
   extra = {}
   if conditional:
-    extra = {'conditional_classes': int(config.data.num_classes),
+    extra = {'conditional_classes': int(spec.data.num_classes),
              'semantic_dims': int(m.semantic_dims)}
   return VAE(image_shape=tuple(m.image_shape), latent_dim=m.latent_dim,
              channels=tuple(m.channels), hidden=tuple(m.hidden), upsampling=m.upsampling,
-             downsampling=downsampling_of(config), dtype=jnp.dtype(m.get('dtype', 'float32')),
-             **extra)
+             downsampling=m.downsampling, dtype=jnp.dtype(m.dtype), **extra)
 
 
 def init_vae(model, key):

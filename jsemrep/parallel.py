@@ -5,6 +5,7 @@ the global batch and averages gradients with `lax.pmean(..., DATA_AXIS)`.
 """
 
 import jax
+import jax.numpy as jnp
 from jax.experimental import multihost_utils
 from jax.sharding import NamedSharding, PartitionSpec as P
 import numpy as np
@@ -86,3 +87,13 @@ def local_slice(global_size):
   devices = jax.lax.axis_size(DATA_AXIS)
   size = global_size // devices
   return jax.lax.axis_index(DATA_AXIS) * size, size
+
+
+def stack(trees):
+  """One tree of the trees' leaves stacked on a new leading (variant) axis."""
+  return jax.tree.map(lambda *xs: jnp.stack(xs), *trees)
+
+
+def member(tree, k):
+  """The k-th tree of a stacked tree."""
+  return jax.tree.map(lambda x: x[k], tree)

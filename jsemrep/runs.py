@@ -5,12 +5,15 @@ import dataclasses
 import functools
 from typing import Any, Optional
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
 from jsemrep import checkpoint
 from jsemrep import inference
 from jsemrep import methods
+from jsemrep import models
+from jsemrep import train_state
 from jsemrep import split as split_lib
 from jsemrep import sphere
 from jsemrep.errors import JsemrepError
@@ -28,17 +31,18 @@ def _split(name, split, data_dir, manual_dir):
 
 @dataclasses.dataclass(frozen=True)
 class Run:
-  """A run's stored config, the Flax model and its parameters.
+  """A run's stored spec, the Flax model and its parameters.
 
   Attributes:
-    config: the config stored with the checkpoint (an ml_collections.ConfigDict).
+    spec: the jsemrep.spec.RunSpec stored with the checkpoint (`spec.model.latent_dim`,
+      `spec.data.name`, ...: the training config's paths, resolved).
     model: the VAE (a flax.linen module, used through `apply`).
     params: the VAE's parameters, a plain pytree.
     step: the checkpoint's training step.
     train_classifiers: whether `classifier` may train an evaluation classifier that
       is not cached yet (False while training: it raises NoClassifierError instead).
   """
-  config: Any
+  spec: Any
   model: Any
   params: Any
   step: int
@@ -46,27 +50,29 @@ class Run:
   _cache: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
   @classmethod
-  def of(cls, config, params, step, **kwargs) -> 'Run':
+  def of(cls, spec, params, step, model=None, **kwargs) -> 'Run':
     """A Run of parameters in hand (evaluation while training)."""
-    return cls(config, methods.model_of(config), params, int(step), **kwargs)
+    if model is None:
+      model = models.vae_from_spec(spec, methods.method(spec.method).conditional)
+    return cls(spec, model, params, int(step), **kwargs)
 
   @property
   def num_classes(self) -> int:
-    return int(self.config.data.num_classes)
+    return int(self.spec.data.num_classes)
 
   @property
   def circular(self) -> bool:
     """Whether the classes form a ring (angle bins): paths and edits go the short way."""
-    return bool(self.config.data.get('circular', False))
+    return bool(self.spec.data.circular)
 
   @property
   def semantic_dims(self) -> int:
     """D of a split latent (the semantic part s = z[:, :D]); 0: a single latent."""
-    return split_lib.semantic_dims(self.config)
+    return self.spec.model.semantic_dims
 
   def split(self, name: str) -> dict:
     """A split of the run's dataset as numpy arrays (cached in the process)."""
-    data = self.config.data
+    data = self.spec.data
     return _split(data.name, name, data.data_dir or None, data.manual_dir or None)
 
   def encode(self, images: np.ndarray, labels: Optional[np.ndarray] = None) -> np.ndarray:
@@ -79,7 +85,7 @@ class Run:
     Returns:
       (N, latent_dim) float32 codes.
     """
-    expected = tuple(self.config.model.image_shape)
+    expected = tuple(self.spec.model.image_shape)
     images = np.asarray(images)
     if images.dtype != np.uint8 or images.shape[1:] != expected:
       raise TypeError(f'encode takes uint8 images of shape (N, {", ".join(map(str, expected))}); '
@@ -87,7 +93,7 @@ class Run:
     codes = inference.encode(self.model, self.params, images)
     if self.model.conditional_classes:
       if labels is None:
-        raise TypeError(f'a conditional run ({self.config.method}) encodes images with their '
+        raise TypeError(f'a conditional run ({self.spec.method}) encodes images with their '
                         'classes: encode(images, labels)')
       codes = np.asarray(self.model.apply({'params': self.params}, jnp.asarray(codes),
                                           jnp.asarray(labels), method='with_class'))
@@ -110,11 +116,11 @@ class Run:
       (..., H, W, C) float32 images in [0, 1].
     """
     codes = np.asarray(codes, np.float32)
-    if codes.shape[-1:] != (self.config.model.latent_dim,):
-      raise TypeError(f'decode takes codes of shape (..., {self.config.model.latent_dim}); '
+    if codes.shape[-1:] != (self.spec.model.latent_dim,):
+      raise TypeError(f'decode takes codes of shape (..., {self.spec.model.latent_dim}); '
                       f'got {codes.shape}')
     return inference.to_images(inference.decode(self.model, self.params, codes, chunk),
-                               self.config.loss.reconstruction)
+                               self.spec.loss.reconstruction)
 
   def prototypes(self, split: str = 'train') -> jnp.ndarray:
     """(num_classes, latent_dim) unit mean code direction of each class of a split;
@@ -132,7 +138,7 @@ class Run:
     train_classifiers is False."""
     from jsemrep import classifier as classifier_lib  # pylint: disable=import-outside-toplevel
     if ('classifier', field, arch) not in self._cache:
-      data = self.config.data
+      data = self.spec.data
       if self.train_classifiers:
         reader = classifier_lib.load_or_train(
             data.name, data.data_dir or None, data.manual_dir or None, field=field, arch=arch)
@@ -150,8 +156,29 @@ class Run:
     return np.asarray(self.classifier(field)[0](images)[0])
 
 
+def restore_trained(workdir, step=None):
+  """(spec, state) of a trained run, rebuilt from the checkpoint's stored spec alone:
+  no training config file is needed. Never writes into workdir."""
+  spec = checkpoint.read_spec(workdir, step)
+  if spec is None:
+    raise checkpoint.no_checkpoint(workdir)
+  bound = methods.bind([spec])
+  # The target carries this process's placement, so a checkpoint saved on any number
+  # of devices restores here (Orbax refuses a target without shardings on another topology).
+  device = jax.sharding.SingleDeviceSharding(jax.devices()[0])
+  abstract = jax.tree.map(
+      lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=device),
+      jax.eval_shape(lambda: train_state.create_train_state(bound, spec, jax.random.PRNGKey(0))))
+  mngr = checkpoint.manager(workdir, read_only=True)
+  try:
+    _, state = checkpoint.restore_good(mngr, workdir, abstract, step)
+  finally:
+    mngr.close()
+  return spec, bound, state
+
+
 def load_run(workdir: str, step: Optional[int] = None) -> Run:
-  """The run trained in `workdir`, from its checkpoint and stored config alone.
+  """The run trained in `workdir`, from its checkpoint and stored spec alone.
 
   Args:
     workdir: the directory `python -m train.main --workdir=...` wrote.
@@ -159,5 +186,5 @@ def load_run(workdir: str, step: Optional[int] = None) -> Run:
   Returns:
     A `Run`. Raises jsemrep.errors.CheckpointError if there is no usable checkpoint.
   """
-  config, state = checkpoint.restore_trained(workdir, step)
-  return Run.of(config, state.params['vae'], int(state.step))
+  spec, bound, state = restore_trained(workdir, step)
+  return Run.of(spec, state.params['vae'], int(state.step), model=bound.model)

@@ -1,4 +1,4 @@
-"""The split latent (config.model.semantic_dims = D > 0): z = [s, c], s = z[..., :D]
+"""The split latent (spec.model.semantic_dims = D > 0): z = [s, c], s = z[..., :D]
 the semantic part, c = z[..., D:] the rest. Everything on the sphere (ATNL, prototypes,
 paths, edits) acts on s / |s|; c is free (KL only) and carries what an edit keeps (the
 identity); the decoder sees all of z. D = 0 is the single latent: the whole code is
@@ -9,11 +9,6 @@ import functools
 import jax.numpy as jnp
 
 from jsemrep import sphere
-
-
-def semantic_dims(config) -> int:
-  """D of a config; 0 (the single latent) for runs from before the option."""
-  return int(config.model.get('semantic_dims', 0))
 
 
 def semantic(z, dims):

@@ -1,7 +1,10 @@
-"""The state a training step carries."""
+"""The state a training step carries, and its creation."""
 
 import flax
 import jax
+import jax.numpy as jnp
+
+from jsemrep import models
 
 
 @flax.struct.dataclass
@@ -11,3 +14,14 @@ class TrainState:
   step: jax.Array
   params: dict
   opt_state: dict
+
+
+def create_train_state(bound, spec, key):
+  """The state at step 0 of a run of the Bound method (jsemrep.methods.bind): each
+  player's parameters and the state of its optimiser (bound.txs, built once)."""
+  vae_key, critic_key = jax.random.split(key)
+  params = {'vae': models.init_vae(bound.model, vae_key)}
+  if bound.critic is not None:
+    params['critic'] = bound.critic_net.init(critic_key, bound.critic.example(spec))['params']
+  opt_state = {name: bound.txs[name].init(p) for name, p in params.items()}
+  return TrainState(step=jnp.zeros((), jnp.int32), params=params, opt_state=opt_state)

@@ -87,6 +87,25 @@ def make_config(data_dir, mnist5k_dir):
   return lambda **overrides: tiny_config(data_dir, mnist5k_dir, **overrides)
 
 
+def spec_of(config, image_shape=(32, 32, 1), num_classes=10, circular=False):
+  """The RunSpec of a config on data of these facts (without loading any)."""
+  from train import resolve  # pylint: disable=import-outside-toplevel
+  resolve.validate(config)
+  return resolve.complete(config, resolve.DataFacts(tuple(image_shape), num_classes, circular,
+                                                    num_examples=140))
+
+
+def stepper(spec, mesh, stacked=False, **kwargs):
+  """(state, step, knobs) of a run of spec on mesh: step(state, data, knobs)."""
+  import jax  # pylint: disable=import-outside-toplevel
+  from jsemrep import methods, parallel, train_state  # pylint: disable=import-outside-toplevel
+  from train import step as step_lib  # pylint: disable=import-outside-toplevel
+  bound = methods.bind([spec])
+  state = train_state.create_train_state(bound, spec, jax.random.PRNGKey(spec.seed))
+  return (parallel.replicate(state, mesh), step_lib.make_step(bound, spec, mesh, stacked, **kwargs),
+          parallel.replicate(spec.knobs(bound.terms), mesh))
+
+
 @pytest.fixture(scope='session')
 def tiny_run(tmp_path_factory, data_dir, mnist5k_dir):
   """A tiny atnl run on the 200-digit fixture, trained once per session (4 steps);

@@ -31,7 +31,7 @@ def test_readme_notebook_example_runs_on_one_device_after_training_on_four(tiny_
 
 def test_encode_says_what_it_got(tiny_run):
   run = jsemrep.load_run(tiny_run)
-  assert run.step == 4 and run.config.method == 'atnl'
+  assert run.step == 4 and run.spec.method == 'atnl'
   with pytest.raises(TypeError, match=r'encode takes uint8 images of shape \(N, 32, 32, 1\); '
                                       r'got float32 of shape \(2, 32, 32, 1\)'):
     run.encode(np.zeros((2, 32, 32, 1), np.float32))

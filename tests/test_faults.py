@@ -1,6 +1,7 @@
 """Faults injected on purpose: each ends in one clear error, loses nothing, and the next
 correct attempt works."""
 
+import dataclasses
 import gzip
 import json
 import os
@@ -9,22 +10,28 @@ import signal
 import subprocess
 import sys
 import time
+from unittest import mock
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import orbax.checkpoint as ocp
 import pytest
 
-from eval import report
+from jsemrep import report
 from jsemrep import checkpoint
 from jsemrep import data
 from jsemrep import errors
 from jsemrep import methods
 from jsemrep import runs
+from jsemrep import spec as spec_lib
+from jsemrep import train_state
 from jsemrep.data.idx import write_idx
 from jsemrep.errors import CheckpointError, ConfigError, DataError, DivergedError, WorkdirBusyError
-from tests.conftest import digit_like_images, program_env
+from tests.conftest import digit_like_images, program_env, spec_of
 from train import guards
+from train import loop
+from train import step as step_lib
 from train import train
 from train import writer as writer_lib
 
@@ -41,17 +48,22 @@ def _assert_same(a, b):
 
 def test_divergence_stops_within_a_logging_interval_and_keeps_only_finite_checkpoints(
     make_config, tmp_path):
-  config = make_config(learning_rate=1e4, num_steps=40, checkpoint_every=2, log_every=2)
+  """4 good steps (checkpoints 2 and 4), then a resume at a learning rate that diverges
+  at once: the error names the last good checkpoint, and every checkpoint kept is finite."""
+  train.train_and_evaluate(make_config(num_steps=4, checkpoint_every=2, log_every=2), tmp_path)
+  config = make_config(num_steps=40, checkpoint_every=2, log_every=2, learning_rate=1e4)
   with pytest.raises(DivergedError, match=r'not finite at step (\d+); no checkpoint of it was '
-                                          r'saved \(the last good checkpoint is') as info:
+                                          r'saved \(the last good checkpoint is step 4\); it '
+                                          r'diverged 2 steps after resuming') as info:
     train.train_and_evaluate(config, tmp_path)
   step = int(info.value.args[0].split('not finite at step ')[1].split(';')[0])
-  assert step < 40
+  assert step == 6
   records = [json.loads(line) for line in open(tmp_path / 'metrics.jsonl')]
   assert records[-1]['step'] == step and all(np.isfinite(r['loss']) for r in records[:-1])
-  for s in checkpoint.manager(tmp_path, read_only=True).all_steps():
-    assert s < step
-    _, _, state = checkpoint.restore_trained(tmp_path, s)
+  saved = checkpoint.manager(tmp_path, read_only=True).all_steps()
+  assert sorted(saved) == [2, 4]
+  for s in saved:
+    _, _, state = runs.restore_trained(tmp_path, s)
     assert checkpoint.all_finite(state)
   # Running the same command again diverges again instead of "succeeding".
   with pytest.raises(DivergedError):
@@ -205,7 +217,7 @@ def test_resume_with_another_method_or_model_is_refused_and_loses_nothing(make_c
                                           'resuming would mix two runs'):
       train.train_and_evaluate(make_config(num_steps=4, **override), tmp_path)
   assert checkpoint.latest_step(tmp_path) == 2
-  assert checkpoint.restore_config(tmp_path).method == 'atnl'
+  assert checkpoint.read_spec(tmp_path).method == 'atnl'
   assert int(train.train_and_evaluate(make_config(num_steps=4), tmp_path).step) == 4
 
 
@@ -247,10 +259,14 @@ def test_a_sweep_over_other_keys_in_a_used_workdir_is_refused(make_config, tmp_p
 def test_a_sweep_over_the_same_keys_adds_its_variants_to_the_recorded_ones(make_config, tmp_path):
   train.train_and_evaluate(make_config(num_steps=2, sweep='seed=0,1'), tmp_path)
   before = (tmp_path / 'seed0' / 'metrics.jsonl').read_text()
-  with pytest.raises(ConfigError, match=r'seed0 holds a run with another setup '
-                                        r'\(model.latent_dim=8 -> 4\)'):
-    train.train_and_evaluate(make_config(num_steps=2, sweep='seed=2',
-                                         **{'model.latent_dim': 4}), tmp_path)
+  for override, what in (({'model.latent_dim': 4}, 'model.latent_dim=8 -> 4'),
+                         ({'learning_rate': 0.01}, 'learning_rate=0.001 -> 0.01'),
+                         ({'batch_size': 8}, 'batch_size=16 -> 8')):
+    with pytest.raises(ConfigError) as e:
+      train.train_and_evaluate(make_config(num_steps=2, sweep='seed=2', **override), tmp_path)
+    assert str(e.value) == (f'the sweep records seed0 with other settings than this command gives '
+                            f'its variants ({what}): extend a sweep with its own settings, or '
+                            'give the new one another --workdir')
   assert not (tmp_path / 'seed2').exists()
   train.train_and_evaluate(make_config(num_steps=2, sweep='seed=2'), tmp_path)
   record = json.loads((tmp_path / 'sweep.json').read_text())
@@ -407,12 +423,11 @@ def test_report_skips_a_truncated_json_and_names_it(tmp_path, capsys):
 
 
 def test_evaluation_refuses_a_non_finite_checkpoint_in_one_line(make_config, tmp_path):
-  config = train.complete_config(make_config(num_steps=2), data.load_split(make_config(), 'train'))
   state = train.train_and_evaluate(make_config(num_steps=2), tmp_path)
   poisoned = state.replace(step=state.step + 1,
                            params=jax.tree.map(lambda x: x * np.nan, state.params))
   mngr = checkpoint.manager(tmp_path)
-  checkpoint.save(mngr, poisoned, config)
+  checkpoint.save(mngr, poisoned, checkpoint.read_spec(tmp_path))
   mngr.close()
   with pytest.raises(CheckpointError, match=r'checkpoints/3 is unusable: ValueError: its '
                                             r'parameters or optimiser state are not finite; older '
@@ -421,21 +436,34 @@ def test_evaluation_refuses_a_non_finite_checkpoint_in_one_line(make_config, tmp
   assert runs.load_run(tmp_path, step=2).step == 2
 
 
-def test_stop_on_collapse_names_the_spread_it_saw(make_config, tmp_path):
-  with pytest.raises(DivergedError, match=r'codes collapsed at step 2: code_spread 0\.\d+ < '
-                                          r'stop_on_collapse=0\.999'):
-    train.train_and_evaluate(make_config(stop_on_collapse=0.999), tmp_path)
+def test_code_spread_is_0_for_one_direction_and_near_1_for_spread_codes():
+  same = jnp.ones((16, 8)) * jnp.arange(1, 17)[:, None]   # one direction, many radii
+  assert float(step_lib.code_spread(same)) == pytest.approx(0.0, abs=1e-6)
+  spread = jnp.concatenate([jnp.eye(8), -jnp.eye(8)])
+  assert float(step_lib.code_spread(spread)) == pytest.approx(1.0, abs=1e-6)
 
 
-def test_resume_check_skips_keys_an_older_run_did_not_store(make_config):
-  from train import checks  # pylint: disable=import-outside-toplevel
-  requested = make_config()
-  stored = make_config()
-  del stored.model['downsampling']
-  checks.check_resume(stored, requested, 'DIR')
-  stored.model.latent_dim = 32
-  with pytest.raises(ConfigError, match='model.latent_dim=32 -> 8'):
-    checks.check_resume(stored, requested, 'DIR')
+def test_stop_on_collapse_stops_a_collapse_only_and_names_the_spread_it_saw(make_config):
+  spec = spec_of(make_config(stop_on_collapse=0.5))
+  mngr = mock.Mock(latest_step=lambda: 2)
+  loop.check_finite_and_spread({'step': 4, 'loss': 1.0, 'code_spread': 0.9}, spec, mngr, 0)
+  with pytest.raises(DivergedError) as e:
+    loop.check_finite_and_spread({'step': 4, 'loss': 1.0, 'code_spread': 0.01}, spec, mngr, 0)
+  assert str(e.value) == ('codes collapsed at step 4: code_spread 0.0100 < stop_on_collapse=0.5 '
+                          '(every code points nearly the same way); the last checkpoint is step 2')
+
+
+def test_an_older_record_reads_with_the_values_older_runs_had(make_config):
+  current = spec_of(make_config())
+  record = current.to_json()
+  del record['model']['downsampling'], record['atn']['margin_mode'], record['data']['circular']
+  record.update(sweep='', sweep_mode='sequential')   # an old config's keys: dropped
+  old = spec_lib.RunSpec.from_json(record)
+  assert old.model.downsampling == 'strided' and old.atn.margin_mode == 'constant'
+  assert spec_lib.resume_changes(old, dataclasses.replace(
+      current, model=dataclasses.replace(current.model, downsampling='strided')), 'DIR') == []
+  with pytest.raises(ConfigError, match=r"model.downsampling='strided' -> 'space_to_depth'"):
+    spec_lib.resume_changes(old, current, 'DIR')
 
 
 def test_overwritten_array_bytes_are_caught_by_the_digests(make_config, tmp_path, capfd):
@@ -500,13 +528,12 @@ def test_a_config_reason_never_moves_a_readable_checkpoint_aside(trained_run, tm
   # Arrays that do not fit the requested model are a config error too, not corruption.
   workdir = tmp_path / 'intact'
   shutil.copytree(source, workdir)
-  other = train.complete_config(make(**{'model.latent_dim': 16}),
-                                data.load_split(make(), 'train'))
+  other = spec_of(make(**{'model.latent_dim': 16}))
   mngr = checkpoint.manager(workdir)
   with pytest.raises(ConfigError, match=r'checkpoints/4 does not fit this config \(ValueError: '
                                         r'Requested shape'):
-    checkpoint.restore_good(mngr, workdir, methods.init_state(other, jax.random.PRNGKey(0)),
-                            fallback=True)
+    checkpoint.restore_good(mngr, workdir, train_state.create_train_state(
+        methods.bind([other]), other, jax.random.PRNGKey(0)), fallback=True)
   mngr.close()
   assert sorted(os.listdir(workdir / 'checkpoints')) == ['2', '4']
 

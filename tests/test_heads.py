@@ -20,7 +20,9 @@ def parts_at(yaw_deg, head=None):
 
 
 def test_rendering_is_deterministic_in_the_seed():
+  np.random.seed(1)   # the global RNG's state must not matter
   heads = head_geometry.draw_identities(3, 4)
+  np.random.seed(2)
   again = head_geometry.draw_identities(3, 4)
   assert all(np.array_equal(heads[k], again[k]) for k in heads)
   yaws, light = np.radians([-90, -30, 30, 60]), np.tile(NO_JITTER, (4, 1))
@@ -105,14 +107,13 @@ def test_inbetween_scores_a_perfect_oracle_and_do_nothing_endpoints(heads_dir):
     assert scores['oracle'][cell]['l1'] == 0.0 and scores['oracle'][cell]['yaw_accuracy'] == 1.0
     assert scores['oracle'][cell]['nearer'] == 1.0
     assert scores['start'][cell]['yaw_accuracy'] == 0.0 and scores['start'][cell]['l1'] > 0
-  assert 0 <= scores['semantic']['two_steps']['nearer'] <= 1
 
 
 def test_a_run_on_heads_trains_and_its_inbetween_record_feeds_the_report(heads_dir, make_config,
                                                                         tmp_path, monkeypatch):
   import json  # pylint: disable=import-outside-toplevel
   from eval import common  # pylint: disable=import-outside-toplevel
-  from eval import report  # pylint: disable=import-outside-toplevel
+  from jsemrep import report  # pylint: disable=import-outside-toplevel
   from jsemrep import plots  # pylint: disable=import-outside-toplevel
   from jsemrep.evaluators import inbetween as inbetween_lib  # pylint: disable=import-outside-toplevel
   from train import train  # pylint: disable=import-outside-toplevel

@@ -1,6 +1,7 @@
 """Method presets: each trains, two-player steps move both players, signs are right."""
 
 import json
+import zlib
 
 import jax
 import jax.numpy as jnp
@@ -12,6 +13,9 @@ from jsemrep import losses
 from jsemrep import methods
 from jsemrep import pairing
 from jsemrep import parallel
+from jsemrep.methods import critics
+from jsemrep.methods import terms
+from tests.conftest import spec_of, stepper
 from train import train
 
 
@@ -23,25 +27,24 @@ def random_dataset(n=32, seed=0):
 
 @pytest.mark.parametrize('name', sorted(methods.PRESETS))
 def test_each_preset_steps_with_finite_losses(make_config, name):
-  preset = methods.method(make_config(method=name))
+  preset = methods.method(name)
   paired = preset.paired
-  config = make_config(method=name, **({'model.semantic_dims': 3}
-                                        if paired or preset.conditional else {}))
+  spec = spec_of(make_config(method=name, **({'model.semantic_dims': 3}
+                                             if paired or preset.conditional else {})))
   mesh = parallel.make_mesh(1)
-  state = parallel.replicate(methods.init_state(config, jax.random.PRNGKey(0)), mesh)
-  before = jax.device_get(state.params)
   dataset, pairs = random_dataset(), None
   if paired:   # 16 identities, each at the random classes its examples have
     dataset['identity_row'], pairs = pairing.index_table(np.arange(32) % 16, dataset['label'], 10)
-  step = train.make_step(config, mesh, pairs=pairs)
+  state, step, knobs = stepper(spec, mesh, pairs=pairs)
+  before = jax.device_get(state.params)
   dataset = parallel.replicate(dataset, mesh)
   for _ in range(2):
-    state, metrics = step(state, dataset)
+    state, metrics = step(state, dataset, knobs)
   metrics = jax.device_get(metrics)
-  assert set(methods.build(config).terms) <= set(metrics)
+  assert {n for n, _ in spec.loss.weights} <= set(metrics)
   assert all(np.isfinite(v) for v in metrics.values()), metrics
   after = jax.device_get(state.params)
-  assert set(after) == ({'vae', 'critic'} if methods.method(config).critic else {'vae'})
+  assert set(after) == ({'vae', 'critic'} if preset.critic else {'vae'})
   for player in after:   # every player's parameters moved
     moved = jax.tree.leaves(jax.tree.map(lambda a, b: np.any(a != b), before[player], after[player]))
     assert any(moved), player
@@ -49,26 +52,27 @@ def test_each_preset_steps_with_finite_losses(make_config, name):
 
 def test_unknown_method_lists_the_known_ones(make_config):
   with pytest.raises(ValueError, match="unknown method 'gan'; known: aae, acai, atnl"):
-    methods.build(make_config(method='gan'))
+    methods.method('gan')
 
 
 def test_a_weight_of_zero_keeps_a_preset_term_at_0_and_leaves_an_extra_term_out(make_config):
-  config = make_config(method='atnl', **{'loss.weights.kl': 0.0, 'loss.weights.triplet': 0.0})
-  assert set(methods.build(config).terms) == {'rec', 'kl', 'atn'}
-  assert methods.effective_weights(config)['kl'] == 0.0
-  assert methods.uses_labels(config)
-  assert not methods.uses_labels(make_config(method='atnl', **{'loss.weights.atn': 0.0}))
+  spec = spec_of(make_config(method='atnl', **{'loss.weights.kl': 0.0,
+                                                'loss.weights.triplet': 0.0}))
+  assert spec.loss.weights == (('atn', 1.0), ('kl', 0.0), ('rec', 10.0))
+  assert set(methods.bind([spec]).terms) == {'rec', 'kl', 'atn'}
+  assert methods.uses_labels(spec)
+  assert not methods.uses_labels(spec_of(make_config(method='atnl', **{'loss.weights.atn': 0.0})))
 
 
 def test_the_adversarial_term_and_weight_come_from_the_critic(make_config):
-  aae = make_config(method='aae')
-  bound = methods.build(aae)
-  assert bound.terms['adv'] is methods.gan_generator_term
-  assert methods.effective_weights(aae)['adv'] == methods.LATENT_GAN.weight
+  aae = spec_of(make_config(method='aae'))
+  bound = methods.bind([aae])
+  assert bound.terms['adv'] is critics.gan_generator_term
+  assert aae.loss.weight('adv') == critics.LATENT_GAN.weight
   assert set(bound.txs) == {'vae', 'critic'}
-  acai = make_config(method='acai', **{'loss.weights.adv': 0.2})
-  assert methods.build(acai).terms['adv'] is methods.acai_autoencoder_term
-  assert methods.effective_weights(acai)['adv'] == 0.2
+  acai = spec_of(make_config(method='acai', **{'loss.weights.adv': 0.2}))
+  assert methods.bind([acai]).terms['adv'] is critics.acai_autoencoder_term
+  assert acai.loss.weight('adv') == 0.2
 
 
 def test_term_keys_depend_on_the_name_alone():
@@ -76,44 +80,49 @@ def test_term_keys_depend_on_the_name_alone():
   assert (methods.term_key(key, 'atn') == jax.random.fold_in(key, 0)).all()
   assert (methods.term_key(key, 'triplet') == jax.random.fold_in(key, 2)).all()
   toy = methods.term_key(key, 'toy')
-  assert (toy == methods.term_key(key, 'toy')).all()
+  assert (toy == jax.random.fold_in(key, zlib.crc32(b'toy') | (1 << 31))).all()
   assert not (toy == methods.term_key(key, 'toy2')).all()
   assert not (toy == methods.term_key(key, 'atn')).all()
 
 
-def test_a_registered_toy_term_trains_through_its_weight_alone(make_config, tmp_path,
-                                                               monkeypatch):
-  """A term registered from here joins atnl when --config.loss.weights.toy is set,
-  without editing any project file; it pulls every code towards the origin."""
-  monkeypatch.setitem(methods.TERMS, 'toy', None)
-  methods.register_term('toy', lambda outputs, batch, key, config: jnp.mean(
+def test_a_term_registered_after_the_config_is_built_trains_and_sweeps(make_config, tmp_path,
+                                                                       monkeypatch):
+  """A term registered from a script or notebook, after its config was built, joins
+  atnl through its weight alone and sweeps like a built-in one, without editing any
+  project file; it pulls every code towards the origin."""
+  config = make_config(num_steps=4)
+  sweep = make_config(num_steps=4, sweep='loss.weights.toy=0,100')
+  monkeypatch.setitem(terms.TERMS, 'toy', None)
+  methods.register_term('toy', lambda outputs, batch, key, spec, knobs: jnp.mean(
       jnp.square(outputs['mu'])))
-  config = make_config(num_steps=4, **{'loss.weights.toy': 100.0})
-  assert set(methods.build(config).terms) == {'rec', 'kl', 'atn', 'toy'}
+  config.loss.weights.toy = 100.0
+  assert set(methods.bind([spec_of(config)]).terms) == {'rec', 'kl', 'atn', 'toy'}
   train.train_and_evaluate(config, tmp_path / 'toy')
   records = [json.loads(line) for line in open(tmp_path / 'toy' / 'metrics.jsonl')]
   assert records[-1]['toy'] < records[0]['toy']
-  without = make_config(num_steps=4)
-  assert 'toy' not in methods.build(without).terms
+  assert 'toy' not in methods.bind([spec_of(make_config(num_steps=4))]).terms
+  states = train.train_and_evaluate(sweep, tmp_path / 'sweep')
+  jax.tree.map(np.testing.assert_array_equal, jax.device_get(states[1].params),
+               jax.device_get(train.train_and_evaluate(config, tmp_path / 'toy').params))
   with pytest.raises(ValueError, match="config loss.weights.nope=1.0 is not allowed: no loss "
                                        "term 'nope' is registered"):
-    methods.build(make_config(**{'loss.weights.nope': 1.0}))
+    spec_of(make_config(**{'loss.weights.nope': 1.0}))
 
 
-@pytest.mark.parametrize('critic', [methods.LATENT_GAN, methods.ACAI_LERP])
+@pytest.mark.parametrize('critic', [critics.LATENT_GAN, critics.ACAI_LERP])
 def test_a_critic_step_lowers_its_own_loss_on_a_fixed_batch(make_config, critic):
-  config = make_config()
+  spec = spec_of(make_config())
   key = jax.random.PRNGKey(0)
-  if critic is methods.LATENT_GAN:
+  if critic is critics.LATENT_GAN:
     inputs = {'real': jax.random.normal(key, (16, 8)), 'fake': 0.5 + jax.random.normal(key, (16, 8))}
     example = inputs['real']
   else:
     imgs = jax.random.uniform(key, (16, 32, 32, 1))
     inputs = {'mix': imgs, 'blend': imgs[::-1], 'alpha': jnp.linspace(0, 0.5, 16)}
     example = imgs
-  net = critic.network(config)
+  net = critic.network(spec)
   params = net.init(key, example)['params']
-  loss = lambda p: critic.loss(critic.apply(net, p, inputs), inputs, config)
+  loss = lambda p: critic.loss(critic.apply(net, p, inputs), inputs)
   tx = optax.adam(1e-3)
   opt = tx.init(params)
   first = loss(params)

@@ -78,13 +78,14 @@ def test_ordinal_accuracy_on_a_synthetic_decoder_with_known_classes():
   assert scores['lerp_direct']['monotone'] == pytest.approx(1.0)
   assert scores['slerp_semantic']['visits'] == pytest.approx(1.0)
   assert scores['slerp_semantic']['paths'] == 30 * 2 == len(raw['start_index'])
-  assert interpolation.summarize(raw) == scores
-  noisy, _ = interpolation.ordinal_study(z, labels, prototypes, lambda c: c, classify, 3, 2, 0)
-  assert noisy['slerp_semantic']['accuracy'] > 0.9
-  # The pairs depend on the evaluation seed alone: every run scores the same paths.
-  again, raw_again = interpolation.ordinal_study(z, labels, prototypes, lambda c: c, classify,
+  noisy, raw_noisy = interpolation.ordinal_study(z, labels, prototypes, lambda c: c, classify,
                                                  3, 2, 0)
-  assert raw_again['start_index'] == raw['start_index'] and again == noisy
+  assert noisy['slerp_semantic']['accuracy'] > 0.9
+  # The pairs depend on the evaluation seed alone: runs with other codes score the same
+  # paths, another seed draws others.
+  assert raw_noisy['start_index'] == raw['start_index']
+  _, raw_other = interpolation.ordinal_study(z, labels, prototypes, lambda c: c, classify, 3, 2, 1)
+  assert raw_other['start_index'] != raw['start_index']
   # A second reader that reads alike agrees on every image and scores alike; one that
   # always reads class 0 agrees on exactly the images the first reads as 0.
   same, _ = interpolation.ordinal_study(z, labels, prototypes, lambda c: c, classify, 3, 2, 0,

@@ -5,10 +5,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jsemrep import methods
 from jsemrep import models
 from jsemrep import parallel
-from train import train
+from tests.conftest import spec_of, stepper
 
 
 @pytest.mark.parametrize('shape', [(32, 32, 1), (64, 64, 3)])
@@ -44,12 +43,11 @@ def train_20_steps(config):
   dataset = {'image': rng.integers(0, 256, (32, 32, 32, 1), dtype=np.uint8),
              'label': rng.integers(0, 10, (32,)).astype(np.int32)}
   mesh = parallel.make_mesh(1)
-  state = parallel.replicate(methods.init_state(config, jax.random.PRNGKey(0)), mesh)
-  step = train.make_step(config, mesh)
+  state, step, knobs = stepper(spec_of(config), mesh)
   dataset = parallel.replicate(dataset, mesh)
   losses = []
   for _ in range(20):
-    state, metrics = step(state, dataset)
+    state, metrics = step(state, dataset, knobs)
     losses.append(float(metrics['rec']))
   return state, losses
 

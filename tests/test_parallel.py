@@ -6,19 +6,18 @@ import jax
 import numpy as np
 import pytest
 
-from jsemrep import methods
 from jsemrep import parallel
+from tests.conftest import spec_of, stepper
 from train import feed as feed_lib
 from train import train
 
 
 def run_steps(config, dataset, num_devices, steps):
   mesh = parallel.make_mesh(num_devices)
-  state = parallel.replicate(methods.init_state(config, jax.random.PRNGKey(0)), mesh)
-  step = train.make_step(config, mesh)
+  state, step, knobs = stepper(spec_of(config), mesh)
   dataset = parallel.replicate(dataset, mesh)
   for _ in range(steps):
-    state, metrics = step(state, dataset)
+    state, metrics = step(state, dataset, knobs)
   return jax.device_get(state), jax.device_get(metrics)
 
 
@@ -74,10 +73,9 @@ def test_the_three_data_placements_give_the_same_updates(make_config):
   for placement in feed_lib.PLACEMENTS:
     config = make_config(**{'data.placement': placement, 'seed': 3})
     data_feed = feed_lib.Feed(arrays, placement, mesh, config.seed, config.batch_size)
-    step = train.make_step(config, mesh, num_examples=62)
-    state = parallel.replicate(methods.init_state(config, jax.random.PRNGKey(0)), mesh)
+    state, step, knobs = stepper(spec_of(config), mesh, num_examples=62)
     for i in range(3):
-      state, _ = step(state, data_feed(i))
+      state, _ = step(state, data_feed(i), knobs)
     data_feed.close()
     finals[placement] = jax.device_get(state.params)
   for placement in ('sharded', 'host'):

@@ -5,6 +5,7 @@ import os
 import pytest
 
 from eval import report
+from jsemrep import report as report_lib
 from jsemrep.errors import JsemrepError
 
 
@@ -60,7 +61,7 @@ def _viewpoint_result(seed, kept):
 def test_viewpoint_rows_pool_seeds_and_paths(tmp_path):
   table = {os.path.join('atnl', f'seed{s}'): {('viewpoint', 'test'): _viewpoint_result(s, [3, kept])}
            for s, kept in ((0, 1), (1, 3))}
-  rows = report.item_rows(table)
+  rows = report_lib.item_rows(table)
   assert set(rows) == {('viewpoint', 'rotated_mnist5k', 'atnl', op)
                        for op in ('transport', 'oracle', 'no-edit')}
   transport = rows[('viewpoint', 'rotated_mnist5k', 'atnl', 'transport')]
@@ -68,7 +69,7 @@ def test_viewpoint_rows_pool_seeds_and_paths(tmp_path):
   assert transport['columns']['angle acc.'][0] == 5 / 6
   assert transport['columns']['identity kept'][0] == (4 / 6 + 6 / 6) / 2
   assert 'angle acc.' not in rows[('viewpoint', 'rotated_mnist5k', 'atnl', 'oracle')]['columns']
-  text = report.item_markdown(rows)
+  text = report_lib.item_markdown(rows)
   assert '### rotated_mnist5k: viewpoint editing' in text
   assert "| atnl | atnl (ordinal: this project's reading) | transport | 2 | 0.833" in text
 
@@ -87,14 +88,14 @@ def _interpolate_result(method, seed, correct):
 def test_paired_differences_against_a_row():
   table = {f'{m}/seed{s}': {('interpolate', 'test'): _interpolate_result(m, s, correct)}
            for m, correct in (('vae', [2, 1, 0, 1]), ('acai', [2, 2, 1, 1])) for s in (0, 1)}
-  groups = report.group(table)
-  diffs = report.differences(groups, 'vae')
+  groups = report_lib.group(table)
+  diffs = report_lib.differences(groups, 'vae')
   mean, low, high = diffs['acai']['slerp semantic acc.']
   assert mean == 2 / 8 and low <= mean <= high
-  text = report.differences_markdown(diffs, groups, 'vae')
+  text = report_lib.differences_markdown(diffs, groups, 'vae')
   assert '### Paired differences to vae (vae), mnist5k' in text and '+0.250 [' in text
   with pytest.raises(JsemrepError, match='--against=nope: no such row; rows: acai, vae'):
-    report.differences(groups, 'nope')
+    report_lib.differences(groups, 'nope')
 
 
 def test_no_paired_difference_table_without_shared_per_path_columns():
@@ -104,10 +105,10 @@ def test_no_paired_difference_table_without_shared_per_path_columns():
            for m in ('vae', 'acai') for s in (0, 1)}
   for results in table.values():
     del results[('interpolate', 'test')]['paths']
-  groups = report.group(table)
-  diffs = report.differences(groups, 'vae')
+  groups = report_lib.group(table)
+  diffs = report_lib.differences(groups, 'vae')
   assert diffs == {'acai': {}}
-  assert report.differences_markdown(diffs, groups, 'vae') == ''
+  assert report_lib.differences_markdown(diffs, groups, 'vae') == ''
 
 
 def test_paired_differences_of_item_rows():
@@ -119,13 +120,13 @@ def test_paired_differences_of_item_rows():
       result = _viewpoint_result(s, kept)
       result['method'] = method
       table[f'{method}/seed{s}'] = {('viewpoint', 'test'): result}
-  items = report.item_rows(table)
-  diffs = report.item_differences(items, 'atnl')
+  items = report_lib.item_rows(table)
+  diffs = report_lib.item_differences(items, 'atnl')
   assert set(diffs) == {('viewpoint', 'rotated_mnist5k', 'split', op)
                         for op in ('transport', 'oracle', 'no-edit')}
   mean, low, high = diffs[('viewpoint', 'rotated_mnist5k', 'split', 'transport')]['identity kept']
   assert mean == pytest.approx(1 / 6) and low <= mean <= high
   assert diffs[('viewpoint', 'rotated_mnist5k', 'split', 'transport')]['angle acc.'][0] == 0
-  text = report.item_differences_markdown(diffs, 'atnl')
+  text = report_lib.item_differences_markdown(diffs, 'atnl')
   assert 'viewpoint editing, paired differences to atnl' in text
   assert '| split | transport |' in text and 'within noise' in text

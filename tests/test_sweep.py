@@ -8,24 +8,25 @@ import numpy as np
 import pytest
 
 from jsemrep import checkpoint
-from jsemrep import hparams
 from jsemrep.errors import ConfigError
-from train import checks
+from tests.conftest import spec_of
+from train import resolve
+from train import sweep as sweep_lib
 from train import train
 
 
 def test_parse_is_the_product_in_the_order_written():
-  assert hparams.parse('atn.margin=0.9,1.2 seed=0,1') == [
+  assert sweep_lib.parse('atn.margin=0.9,1.2 seed=0,1') == [
       {'atn.margin': 0.9, 'seed': 0}, {'atn.margin': 0.9, 'seed': 1},
       {'atn.margin': 1.2, 'seed': 0}, {'atn.margin': 1.2, 'seed': 1}]
-  assert hparams.parse('loss.weights.kl=0,0.001') == [{'loss.weights.kl': 0.0},
+  assert sweep_lib.parse('loss.weights.kl=0,0.001') == [{'loss.weights.kl': 0.0},
                                                      {'loss.weights.kl': 0.001}]
 
 
 @pytest.mark.parametrize('text, message', [
     ('model.latent_dim=8,16', 'config sweep: model.latent_dim cannot be swept in one compiled '
                               'step; sweepable: seed, atn.margin, triplet.margin, acai.gamma, '
-                              'loss.weights.NAME'),
+                              'learning_rate, critic.learning_rate, loss.weights.NAME'),
     ('seed=0,-1', "config sweep: seed='-1' is not an integer from 0 to 2147483647"),
     ('atn.margin=0.9,x', "config sweep: atn.margin='x' is not a finite number"),
     ('seed=0 seed=1', 'config sweep: seed is given twice'),
@@ -35,7 +36,7 @@ def test_parse_is_the_product_in_the_order_written():
 def test_bad_sweeps_are_one_error(text, message):
   with pytest.raises(ConfigError, match='^' + message.replace('(', r'\(').replace(')', r'\)')
                      .replace('[', r'\[').replace(']', r'\]').replace('.', r'\.')):
-    hparams.parse(text)
+    sweep_lib.parse(text)
 
 
 def test_a_variant_out_of_range_is_refused_before_anything_is_written(make_config, tmp_path):
@@ -44,21 +45,29 @@ def test_a_variant_out_of_range_is_refused_before_anything_is_written(make_confi
     train.train_and_evaluate(config, tmp_path / 'sweep')
   assert not (tmp_path / 'sweep').exists()
   with pytest.raises(ConfigError, match="config sweep_mode='parallel' is not allowed"):
-    checks.validate(make_config(sweep_mode='parallel'))
+    resolve.validate(make_config(sweep_mode='parallel'))
 
 
 def test_variant_names_put_the_seed_last():
-  assert hparams.variant_name({'atn.margin': 0.9, 'seed': 1}) == 'atn.margin=0.9/seed1'
-  assert hparams.variant_name({'seed': 2}) == 'seed2'
-  assert hparams.variant_name({'loss.weights.kl': 0.001}) == 'loss.weights.kl=0.001'
+  assert sweep_lib.variant_name({'atn.margin': 0.9, 'seed': 1}) == 'atn.margin=0.9/seed1'
+  assert sweep_lib.variant_name({'seed': 2}) == 'seed2'
+  assert sweep_lib.variant_name({'loss.weights.kl': 0.001}) == 'loss.weights.kl=0.001'
+  # values that agree to 6 significant digits still get their own directories
+  assert sweep_lib.variant_name({'atn.margin': 0.5000001}) == 'atn.margin=0.5000001'
+  assert sweep_lib.variant_name({'atn.margin': 0.5}) == 'atn.margin=0.5'
 
 
-def test_overlay_reads_knobs_from_values_and_the_rest_from_the_config(make_config):
-  config = make_config()
-  view = hparams.Overlay(config, {'atn.margin': 0.5, 'seed': 7})
-  assert view.atn.margin == 0.5 and view.seed == 7
-  assert view.atn.neighbor == config.atn.neighbor and view.data.get('circular', 3) is False
-  assert view.data.get('nothing', 3) == 3
+def test_the_static_spec_blanks_every_knob_and_knobs_carry_them(make_config):
+  spec = spec_of(make_config(seed=7, learning_rate=0.01, **{'atn.margin': 0.5}))
+  static = spec.static()
+  assert static.atn.margin is None and static.seed is None and static.learning_rate is None
+  assert static.loss.weights is None and static.critic.learning_rate is None
+  assert static.atn.neighbor == 'ordinal' and static.model == spec.model
+  knobs = spec.knobs(['atn', 'kl', 'rec', 'toy'])
+  assert float(knobs.atn_margin) == 0.5 and int(knobs.seed) == 7
+  assert float(knobs.learning_rate) == np.float32(0.01)
+  assert {k: float(v) for k, v in knobs.weights.items()} == pytest.approx(
+      {'atn': 1.0, 'kl': 1e-4, 'rec': 10.0, 'toy': 0.0})
 
 
 def _params(state):
@@ -77,9 +86,9 @@ def test_sequential_sweep_equals_the_runs_trained_alone(make_config, tmp_path):
   for v in record['variants']:
     workdir = tmp_path / 'sweep' / v['workdir']
     assert checkpoint.latest_step(workdir) == 3
-    stored = checkpoint.stored_config(workdir)
+    stored = checkpoint.read_spec(workdir)
     assert stored.atn.margin == v['overrides']['atn.margin'] and stored.seed == v['overrides']['seed']
-    assert stored.sweep == '' and (workdir / 'metrics.jsonl').exists()
+    assert (workdir / 'metrics.jsonl').exists()
   for index, (margin, seed) in ((0, (0.6, 0)), (5, (0.9, 2)), (7, (1.2, 1))):
     alone = train.train_and_evaluate(make_config(num_steps=3, **{'atn.margin': margin, 'seed': seed}),
                                      tmp_path / f'alone{index}')

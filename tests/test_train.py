@@ -11,6 +11,7 @@ import pytest
 
 from eval import common
 from jsemrep import checkpoint
+from jsemrep import runs
 from jsemrep.errors import CheckpointError, ConfigError
 from tests.conftest import program_env
 from train import train
@@ -128,7 +129,7 @@ def test_lines_model_and_eval_lines(make_config, tiny_run, tmp_path):
 
 def test_eval_without_checkpoint_says_how_to_train(tmp_path):
   with pytest.raises(CheckpointError, match='no checkpoint; train first'):
-    checkpoint.restore_trained(tmp_path)
+    runs.restore_trained(tmp_path)
 
 
 def test_training_warns_when_the_constant_ordinal_margin_cannot_be_met(make_config, tmp_path,

@@ -3,17 +3,17 @@
 evaluation seed 0, and every declared column is logged beside the losses as
 `val/EVALUATOR/KEY` (`val/EVALUATOR/ITEM/KEY` for a row per item), so a collapse or a
 stalled order shows during the run rather than after it. An evaluator that needs an
-evaluation classifier is skipped, once said, until the classifier is cached (it is
-never trained here)."""
+evaluation classifier is skipped (said once) at every interval until the classifier is
+cached, by `python -m eval.classifier` or another program: it is never trained here."""
 
 from jsemrep import evaluators
 from jsemrep import runs
 from jsemrep.evaluators.base import lookup
 
 
-def evaluator_names(config):
-  """The evaluators config.evals names (a comma-separated string)."""
-  return [name.strip() for name in (config.get('evals') or '').split(',') if name.strip()]
+def evaluator_names(spec):
+  """The evaluators spec.evals names (a comma-separated string)."""
+  return [name.strip() for name in spec.evals.split(',') if name.strip()]
 
 
 def flat_scores(evaluator, result):
@@ -29,22 +29,24 @@ def flat_scores(evaluator, result):
 
 
 class DuringTraining:
-  """scores = DuringTraining(config)(config, params, step): the evaluators' columns."""
+  """scores = DuringTraining(spec)(spec, params, step, model): the evaluators' columns."""
 
-  def __init__(self, config, say=print):
-    self.evaluators = [evaluators.get(name) for name in evaluator_names(config)]
+  def __init__(self, spec, say=print):
+    self.evaluators = [evaluators.get(name) for name in evaluator_names(spec)]
     self.say = say
-    self.skipped = set()
+    self.said = set()
 
-  def __call__(self, config, params, step):
-    run = runs.Run.of(config, params, step, train_classifiers=False)
+  def __call__(self, spec, params, step, model=None):
+    run = runs.Run.of(spec, params, step, model=model, train_classifiers=False)
     scores = {}
     for evaluator in self.evaluators:
-      if evaluator.name in self.skipped or not evaluator.applies(config):
+      if not evaluator.applies(spec):
         continue
       try:
         scores.update(flat_scores(evaluator, evaluator(run, 'validation', 0)))
       except runs.NoClassifierError as e:
-        self.skipped.add(evaluator.name)
-        self.say(f'evaluation while training: {evaluator.name} skipped: {e}')
+        if evaluator.name not in self.said:
+          self.said.add(evaluator.name)
+          self.say(f'evaluation while training: {evaluator.name} skipped until its reader is '
+                   f'cached: {e}')
     return scores

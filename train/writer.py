@@ -9,6 +9,8 @@ import time
 
 from tensorboardX import SummaryWriter
 
+from jsemrep import parallel
+
 
 class MetricsWriter:
   """Appends one JSON object per logged step to DIR/metrics.jsonl, writes the same
@@ -78,3 +80,9 @@ def _drop_records_after(path, step):
   if len(keep) != len(lines):
     with open(path, 'w', encoding='utf-8') as f:
       f.writelines(keep)
+
+
+def say(text):
+  """Prints on process 0 only (every process of a multi-host run computes the same)."""
+  if parallel.is_primary():
+    print(text, flush=True)

@@ -7,7 +7,7 @@ Names are imported on first use, so `jsemrep.data.line_geometry` and
 import importlib
 
 _API = {name: 'jsemrep.data.pipeline' for name in (
-    'batch_indices', 'circular_labels', 'load', 'load_split', 'num_classes', 'prepare',
+    'batch_indices', 'circular_labels', 'load', 'num_classes', 'prepare',
     'shuffled_positions', 'version')}
 __all__ = sorted(_API)
 

@@ -13,6 +13,7 @@ import tensorflow_datasets as tfds
 
 from jsemrep.data.builders import BUILDERS
 from jsemrep import errors
+from jsemrep import files
 from jsemrep.errors import DataError
 
 SOURCE_RECORD = 'jsemrep_source.json'
@@ -78,14 +79,6 @@ def _read_record(path):
     return None
 
 
-def _write_record(path, record):
-  """Writes the record atomically (a crash never leaves half a record)."""
-  tmp = f'{path}.tmp{os.getpid()}'
-  with open(tmp, 'w', encoding='utf-8') as f:
-    json.dump(record, f)
-  os.replace(tmp, path)
-
-
 def _same_source(built, wanted):
   """Whether a stored record names the wanted content. Records written before
   content digests (version-less lists of name, size, mtime) match on names and sizes."""
@@ -126,7 +119,7 @@ def prepare(name, data_dir=None, manual_dir=None):
                     f'{errors.one_line(e)}; the partial files are removed: free space there, or '
                     'prepare it elsewhere with JSEMREP_DATA_DIR or --config.data.data_dir') from e
   if built != wanted:
-    _write_record(record_path, wanted)
+    files.write_json(record_path, wanted)
   return b
 
 
@@ -137,12 +130,6 @@ def load(name, split, data_dir=None, manual_dir=None):
   arrays = {k: np.stack([e[k] for e in examples]) for k in examples[0]}
   arrays['label'] = arrays['label'].astype(np.int32)
   return arrays
-
-
-def load_split(config, split):
-  """`load` of the dataset a training config names."""
-  return load(config.data.name, split, config.data.data_dir or None,
-              config.data.manual_dir or None)
 
 
 def num_classes(labels):

@@ -39,7 +39,7 @@ class Evaluator:
   """name: how programs, configs and the report find it; columns: what it reports;
   evaluate(run, split, seed, figure_dir, **options) -> Result (figure_dir None: no
   figures, as while training); options: {name: (default, help)}, each a flag of its
-  program; applies(config) -> bool: whether it can score a run (e.g. lines only on
+  program; applies(spec) -> bool: whether it can score a run (e.g. lines only on
   lines); rows(result_json) -> {row name: (scores, raw)} for an evaluator whose table
   has a row per item of one run (the editing operators), else None; figure_column:
   the title of the column `eval.report` draws as a bar chart; variant_of: the
@@ -48,7 +48,7 @@ class Evaluator:
   columns: Tuple[Column, ...]
   evaluate: Callable[..., Result]
   options: Dict[str, Tuple[Any, str]] = dataclasses.field(default_factory=dict)
-  applies: Callable[[Any], bool] = lambda config: True
+  applies: Callable[[Any], bool] = lambda spec: True
   rows: Optional[Callable[[dict], dict]] = None
   figure_column: Optional[str] = None
   title: str = ''

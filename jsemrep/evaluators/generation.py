@@ -18,7 +18,7 @@ def evaluate(run, split, seed, figure_dir, *, samples):
   scored = run.split(split)
   rng = np.random.default_rng(seed)
   real = features(scored['image'][rng.permutation(len(scored['image']))[:samples]])
-  prior = jax.random.normal(jax.random.PRNGKey(seed), (samples, run.config.model.latent_dim))
+  prior = jax.random.normal(jax.random.PRNGKey(seed), (samples, run.spec.model.latent_dim))
   z = run.codes(split)
   a, b = rng.integers(0, len(z), samples), rng.integers(0, len(z), samples)
   mixes = split_lib.semantic_paths(

@@ -42,7 +42,7 @@ def path_figure(run, scored, between, seed, count, path):
     figure_rows.append((f'head {ids[row]}: truth', truth.astype(np.float32) / 255))
     for kind, path_codes in paths.items():
       figure_rows.append((kind, run.decode(np.asarray(path_codes[n]))))
-  plots.image_rows(figure_rows, path, f'{run.config.method} on {run.config.data.name}, step '
+  plots.image_rows(figure_rows, path, f'{run.spec.method} on {run.spec.data.name}, step '
                    f'{run.step}: yaw -90 to +90 by 15 degrees')
 
 
@@ -94,6 +94,6 @@ EVALUATORS = (Evaluator(
     'inbetween', COLUMNS, evaluate,
     options={'identities': (200, 'Test heads scored (each at every pair of views 1 or 2 apart).'),
              'figure_heads': (3, 'Test heads in the figure.')},
-    applies=lambda config: config.data.name == 'synthetic_heads',
+    applies=lambda spec: spec.data.name == 'synthetic_heads',
     rows=rows, figure_column='nearer than both ends, two steps',
     title='interpolants against rendered in-between views'),)

@@ -80,7 +80,7 @@ def evaluate(run, split, seed, figure_dir, *, images_per_class_step, paths_per_c
     pairs = example_pairs(k)
     figure = os.path.join(figure_dir, 'interpolate.png')
     plots.image_rows(figure_rows(run, scored, pairs, FIGURE_IMAGES_PER_CLASS_STEP, seed), figure,
-                     f'{run.config.method} on {run.config.data.name}, step {run.step}')
+                     f'{run.spec.method} on {run.spec.data.name}, step {run.step}')
     out.update(pairs=pairs, figure=figure)
   return Result(scores, raw, out)
 

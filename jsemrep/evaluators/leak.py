@@ -50,5 +50,5 @@ EVALUATORS = (Evaluator('leak', (
     Column('class_from_s', 'class from s'),
     Column('digit_from_s', 'digit from s (want chance)', higher=False),
     Column('digit_from_c', 'digit from c'),
-), evaluate, applies=lambda config: split_lib.semantic_dims(config) > 0,
+), evaluate, applies=lambda spec: spec.model.semantic_dims > 0,
     title='leak probes of a split latent'),)

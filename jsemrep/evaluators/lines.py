@@ -31,7 +31,7 @@ def evaluate(run, split, seed, figure_dir, *, paths, path_length):
   info = {'path_length': path_length}
   if figure_dir:
     info['figure'] = os.path.join(figure_dir, 'lines.png')
-    plots.image_rows(rows, info['figure'], f'{run.config.method} on lines, step {run.step}')
+    plots.image_rows(rows, info['figure'], f'{run.spec.method} on lines, step {run.step}')
   return Result(scores, raw, info)
 
 
@@ -47,4 +47,4 @@ EVALUATORS = (Evaluator(
                                                                       'smoothness')),
     evaluate, options={'paths': (256, 'Interpolation paths.'),
                        'path_length': (16, 'Images per path, endpoints included.')},
-    applies=lambda config: config.data.name == 'lines'),)
+    applies=lambda spec: spec.data.name == 'lines'),)

@@ -34,7 +34,7 @@ def evaluate(run, split, seed, figure_dir, *, chunk):
   size = chunk if n >= chunk else n
   rec = kl = 0.0
   for start in range(0, usable, size):
-    r, k = _losses(run.model, run.config.loss.reconstruction, run.params,
+    r, k = _losses(run.model, run.spec.loss.reconstruction, run.params,
                    images[start:start + size], labels[start:start + size])
     rec, kl = rec + float(r), kl + float(k)
   return Result({'rec': rec / usable, 'kl': kl / usable}, None, {'examples': usable})

@@ -5,14 +5,14 @@ from jsemrep import methods
 from jsemrep.evaluators.base import lookup
 
 
-def run_fields(config):
+def run_fields(spec):
   """What identifies the run in every result JSON: eval.report groups runs that
   differ only in `seed` (the training seed)."""
-  fields = {'method': config.method, 'dataset': config.data.name, 'seed': int(config.seed),
-            'num_steps': int(config.num_steps), 'uses_labels': methods.uses_labels(config)}
-  if methods.effective_weights(config).get('atn', 0.0) > 0:
-    fields['neighbor'] = config.atn.neighbor
-    fields['margin_mode'] = config.atn.get('margin_mode', 'constant')
+  fields = {'method': spec.method, 'dataset': spec.data.name, 'seed': int(spec.seed),
+            'num_steps': int(spec.num_steps), 'uses_labels': methods.uses_labels(spec)}
+  if spec.loss.weight('atn') > 0:
+    fields['neighbor'] = spec.atn.neighbor
+    fields['margin_mode'] = spec.atn.margin_mode
   return fields
 
 
@@ -20,7 +20,7 @@ def record(evaluator, run, split, seed, options, result):
   """The JSON object of one evaluation: the run's fields, where it was scored, the
   options, the evaluator's info, its scores and (key `paths`) its raw results."""
   out = {'evaluator': evaluator.name, 'step': run.step, 'split': split, 'eval_seed': seed,
-         **run_fields(run.config), 'options': options, **result.info, 'scores': result.scores}
+         **run_fields(run.spec), 'options': options, **result.info, 'scores': result.scores}
   if result.raw is not None:
     out['paths'] = result.raw
   return out

@@ -33,8 +33,8 @@ def evaluate(run, split, seed, figure_dir):
     info['figure'] = os.path.join(figure_dir, 'tsne.png')
     embedding = TSNE(2, random_state=seed, init='pca').fit_transform(run.codes(split))
     plots.scatter_by_class(embedding, labels, info['figure'],
-                           f't-SNE of {split} latents: {run.config.method} on '
-                           f'{run.config.data.name}')
+                           f't-SNE of {split} latents: {run.spec.method} on '
+                           f'{run.spec.data.name}')
   return Result(result, None, info)
 
 

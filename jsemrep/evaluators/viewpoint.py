@@ -58,14 +58,14 @@ def edit_figure(run, split, codes, ops, seed, count, path):
       ends = edit.edit_paths(op, z, jnp.full((k,), y), jnp.arange(k), prototypes, jnp.ones((1,)),
                              run.circular)[:, 0]
       rows.append((name, run.decode(np.asarray(ends))))
-  plots.image_rows(rows, path, f'{run.config.method} on {run.config.data.name}, step {run.step}: '
+  plots.image_rows(rows, path, f'{run.spec.method} on {run.spec.data.name}, step {run.step}: '
                    'edited to each class')
 
 
 def evaluate(run, split, seed, figure_dir, *, identities, images_per_class_step, guided_steps,
              guided_step_size, figure_images):
   if run.circular:
-    raise DataError(f'{run.config.data.name}: viewpoint editing takes ordered, non-circular '
+    raise DataError(f'{run.spec.data.name}: viewpoint editing takes ordered, non-circular '
                     'classes')
   scored, train = run.split(split), run.split('train')
   dims = run.semantic_dims
@@ -78,7 +78,7 @@ def evaluate(run, split, seed, figure_dir, *, identities, images_per_class_step,
     info['figure'] = os.path.join(figure_dir, 'edit.png')
     edit_figure(run, scored, run.codes(split), ops, seed, figure_images, info['figure'])
   if not has_identities(scored):
-    info['note'] = (f'{run.config.data.name} has no identity per example: no scores (they need '
+    info['note'] = (f'{run.spec.data.name} has no identity per example: no scores (they need '
                     "every identity at every angle: rotated_mnist5k, or multi_pie with Multi-PIE's "
                     'file names)')
     return Result({}, None, info)
@@ -160,5 +160,5 @@ EVALUATORS = (Evaluator(
              'guided_steps': (30, 'Most Riemannian steps of the `guided` operator.'),
              'guided_step_size': (0.1, 'Angle (radians) of one step of `guided`.'),
              'figure_images': (3, 'Images in the editing figure.')},
-    applies=lambda config: not config.data.get('circular', False),
+    applies=lambda spec: not spec.data.circular,
     rows=rows, figure_column='angle and identity', title='viewpoint editing'),)

@@ -2,7 +2,7 @@
 
 import ml_collections
 
-from jsemrep import methods
+from jsemrep.methods import terms
 
 
 def get_config():
@@ -14,15 +14,14 @@ def get_config():
   config.data.name = 'mnist5k'
   config.data.data_dir = ''      # '' -> $JSEMREP_DATA_DIR or ~/.cache/jsemrep/datasets
   config.data.manual_dir = ''    # '' -> the dataset's default source
-  config.data.num_classes = 10   # filled in from the data at training time
-  config.data.circular = False   # filled in: whether the classes form a ring (lines)
   # Where the training examples live: 'device' (replicated on every device, fastest for
   # small data), 'sharded' (1/N of them per device) or 'host' (batches gathered on the
   # host a few steps ahead); the same batches in the same order (train/feed.py).
   config.data.placement = 'device'
 
   config.model = ml_collections.ConfigDict()
-  config.model.image_shape = (32, 32, 1)  # filled in from the data at training time
+  # Unset: the data's (height, width, channels); a shape given must be the data's.
+  config.model.image_shape = ml_collections.config_dict.placeholder(tuple)
   config.model.latent_dim = 64
   # The split latent: z = [s, c], s the first semantic_dims dimensions (ATNL, prototypes,
   # paths and edits act on s / |s|), c the rest (what an edit keeps); 0: one latent.
@@ -37,12 +36,12 @@ def get_config():
 
   config.loss = ml_collections.ConfigDict()
   config.loss.reconstruction = 'l1'
-  # Unset weights take the method's defaults (jsemrep/methods.py: register_term, and
-  # each Critic's weight for `adv`); set one to override it, e.g.
+  # Unset weights take the method's defaults (jsemrep/methods/terms.py: register_term,
+  # and each Critic's weight for `adv`); set one to override it, e.g.
   # --config.loss.weights.kl=0. A registered term not in the method joins it when its
-  # weight is set here.
+  # weight is set here (a term registered later: config.loss.weights.NAME = W).
   config.loss.weights = ml_collections.ConfigDict(
-      {name: ml_collections.config_dict.placeholder(float) for name in [*methods.TERMS, 'adv']})
+      {name: ml_collections.config_dict.placeholder(float) for name in [*terms.TERMS, 'adv']})
 
   config.atn = ml_collections.ConfigDict()
   config.atn.margin = 1.2
@@ -79,7 +78,7 @@ def get_config():
   # Stop when the spread of code directions in a batch, 1 - |mean of z/|z||, falls
   # below this (every code pointing one way: a collapse with finite losses); 0: off.
   config.stop_on_collapse = 0.0
-  # A sweep: a product of values of the numeric knobs (jsemrep.hparams.SWEEPABLE and
+  # A sweep: a product of values of the numeric knobs (train/sweep.py SWEEPABLE and
   # loss.weights.NAME), e.g. 'atn.margin=0.9,1.2 seed=0,1'; every variant trains from
   # one compiled step into WORKDIR/<variant>/ ('': one run in WORKDIR).
   config.sweep = ''

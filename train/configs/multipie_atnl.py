@@ -7,7 +7,6 @@ from train.configs import default
 def get_config():
   config = default.get_config()
   config.data.name = 'multi_pie'
-  config.model.image_shape = (64, 64, 3)
   config.batch_size = 16
   config.atn.margin = 0.9
   config.num_steps = 20000
