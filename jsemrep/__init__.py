@@ -7,6 +7,8 @@ call `jsemrep.runtime.prepare_process()` before JAX is imported.
 
 import importlib
 
+__version__ = '0.2.0'   # the package's; datasets and readers carry versions of their own
+
 _API = {
     'load_run': 'jsemrep.runs', 'Run': 'jsemrep.runs',
     'normalize': 'jsemrep.sphere', 'angle': 'jsemrep.sphere', 'lerp': 'jsemrep.sphere',

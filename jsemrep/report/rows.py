@@ -89,6 +89,9 @@ def display_name(fields):
   return name
 
 
+FAILED = 'failed'   # the record eval.failures writes for a seed that did not train
+
+
 def group(table):
   """{group: {'runs': [...], 'fields': ..., 'columns': {title: (mean, low, high, seeds)}}}."""
   groups = {}
@@ -101,6 +104,8 @@ def group(table):
            'name': display_name(fields) if 'method' in fields else name,
            'uses_labels': fields.get('uses_labels'),
            'seeds': sorted({r.get('seed') for _, rs in members for r in rs.values()}, key=str),
+           'failed': {r.get('seed'): r.get('message', '') for _, rs in members
+                      for (name, _), r in rs.items() if name == FAILED},
            'columns': {}, '_per_path': {}}
     for title, evaluator, split, column in table_columns():
       results = [rs[evaluator.name, split] for _, rs in members

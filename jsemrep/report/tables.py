@@ -96,16 +96,27 @@ def _table(heading, lead, rows, columns):
   return text + ['']
 
 
+def _seeds(row):
+  """'5', or '4 (seed 4 failed: ...)' where a seed of the row did not train."""
+  failed = row.get('failed', {})
+  text = str(len(row['runs']) - len(failed))
+  if failed:
+    text += ' (' + '; '.join(f'seed {seed} failed: {message}' for seed, message in
+                             sorted(failed.items(), key=str)).replace('|', '/') + ')'
+  return text
+
+
 def markdown(groups):
   """One table per dataset; bold only where the interval separates from every other row."""
   text = []
   for dataset in sorted({g['dataset'] for g in groups.values()}):
-    rows = {k: g for k, g in groups.items() if g['dataset'] == dataset and g['columns']}
+    rows = {k: g for k, g in groups.items()
+            if g['dataset'] == dataset and (g['columns'] or g['failed'])}
     if not rows:     # e.g. runs with eval.viewpoint results only: their own table below
       continue
     labels = lambda g: {True: 'yes', False: 'no'}.get(g['uses_labels'], '?')
     text += _table(f'### {dataset}', ['run', 'method', 'labels', 'seeds'],
-                   {k: ([k, g['name'], labels(g), str(len(g['runs']))], g['columns'])
+                   {k: ([k, g['name'], labels(g), _seeds(g)], g['columns'])
                     for k, g in rows.items()},
                    [(title, column.higher) for title, _, _, column in table_columns()])
   text.append('Mean ± half the width of the 95 % interval: a two-level bootstrap over seeds '
