@@ -17,12 +17,12 @@ $(VENV)/bin/activate:
 # without dependencies, or with those of EXTRAS (jax's GPU or TPU build at the lock's version).
 $(VENV)/.installed: pyproject.toml requirements.lock | $(VENV)/bin/activate
 	$(PY) -m pip install -q --require-hashes -r requirements.lock
-	$(PY) -m pip install -q --no-deps -e .
+	PYTHONWARNINGS=ignore $(PY) -m pip install -q --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed
 ifneq ($(EXTRAS),)
-	$(PY) -m pip install -q -e ".[$(EXTRAS)]"
+	PYTHONWARNINGS=ignore $(PY) -m pip install -q -e ".[$(EXTRAS)]"
 endif
 
 install-test: install
@@ -33,7 +33,9 @@ lock: | $(VENV)/bin/activate
 	$(VENV)/bin/pip-compile --quiet --generate-hashes --extra=eval --extra=test --strip-extras \
 	  --no-emit-index-url --no-emit-find-links --output-file=requirements.lock pyproject.toml
 
+# The readers first (cached once), so that evaluation while training runs from the start.
 demo: install
+	$(PY) -m eval.classifier --dataset=mnist5k
 	$(PY) -m train.main --config=train/configs/demo.py --workdir=$(DEMO_DIR)
 	$(PY) -m eval.interpolate --workdir=$(DEMO_DIR)
 

@@ -8,6 +8,7 @@ config), without a traceback.
 import errno
 import os
 import re
+import sys
 
 DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EIO)
 
@@ -61,3 +62,18 @@ def one_line(error):
       return f'{type(error).__name__}: [Errno {number}] {os.strerror(number)}'
   text = str(error).strip().splitlines()
   return f'{type(error).__name__}: {text[0] if text else ""}'[:300]
+
+
+def os_error_line(error):
+  """An OSError as one line: what failed, on which file, with the system's reason."""
+  where = f' ({error.filename})' if error.filename else ''
+  return f'{type(error).__name__}: {error.strerror or error}{where}'
+
+
+def quiet_exit(code):
+  """Exits at once, the error (or stop) line the last one: everything is saved and
+  closed by then, and Orbax's asyncio loops, torn down at interpreter exit, would print
+  tracebacks of their own after it."""
+  sys.stdout.flush()
+  sys.stderr.flush()
+  os._exit(code)  # pylint: disable=protected-access

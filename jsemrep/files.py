@@ -1,6 +1,10 @@
 """Files the project writes: every JSON record atomically, so that a crash or a
-concurrent reader never sees half of one."""
+concurrent reader never sees half of one, and locks for caches that several processes
+share."""
 
+import contextlib
+import errno
+import fcntl
 import json
 import os
 import tempfile
@@ -18,3 +22,24 @@ def write_json(path, value, indent=1):
     if os.path.exists(tmp):
       os.remove(tmp)
     raise
+
+
+@contextlib.contextmanager
+def locked(path):
+  """An exclusive flock on the file `path` (created with its directory) while the block
+  runs: processes sharing a cache on one filesystem take turns; the kernel frees the
+  lock of a process that dies. Where the file cannot be created (a read-only cache),
+  the block runs unlocked."""
+  try:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+  except OSError as e:
+    if e.errno not in (errno.EACCES, errno.EROFS, errno.EPERM, errno.ENOTDIR):
+      raise
+    yield   # a read-only cache: nothing can be written to it, so nothing to guard
+    return
+  try:
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    yield
+  finally:
+    os.close(fd)

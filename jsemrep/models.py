@@ -4,6 +4,7 @@ from typing import Any, Sequence
 
 import flax.linen as nn
 from jax import lax
+import jax
 import jax.numpy as jnp
 
 UPSAMPLINGS = ('transpose', 'subpixel')
@@ -259,6 +260,8 @@ def vae_from_spec(spec, conditional=False):
 
 
 def init_vae(model, key):
+  """The VAE's initial parameters (one jitted program, not an eager op per layer)."""
   x = jnp.zeros((1, *model.image_shape), jnp.float32)
   labels = {'labels': jnp.zeros((1,), jnp.int32)} if model.conditional_classes else {}
-  return model.init(key, x, jnp.zeros((1, model.latent_dim)), **labels)['params']
+  return jax.jit(lambda k: model.init(k, x, jnp.zeros((1, model.latent_dim)),
+                                      **labels)['params'])(key)

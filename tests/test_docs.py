@@ -66,24 +66,24 @@ def test_every_make_target_the_readme_names_parses():
 
 def test_every_python_command_the_readme_shows_parses():
   """Each `python -m PROGRAM ...`: the program starts and lists, with --helpfull, every
-  flag the README gives it (absl prints the flags and exits without running)."""
-  modules = set()
+  flag the README gives it (absl prints the flags and exits without running); one start
+  per program."""
+  flags_of = {}
   for line in _readme_commands():
     words = shlex.split(line)
-    if '-m' not in words:
-      continue
-    module = words[words.index('-m') + 1]
-    flags = [w for w in words[words.index('-m') + 2:] if w.startswith('--')
-             and not w.startswith(('--config.', '--distributed'))]
-    modules.add(module)
-    names = [f.split('=')[0] for f in flags]
+    if '-m' in words:
+      module = words[words.index('-m') + 1]
+      flags_of.setdefault(module, set()).update(
+          w.split('=')[0] for w in words[words.index('-m') + 2:]
+          if w.startswith('--') and not w.startswith(('--config.', '--distributed')))
+  assert {'train.main', 'eval.interpolate', 'eval.report', 'eval.evaluate'} <= set(flags_of)
+  for module, names in sorted(flags_of.items()):
     result = subprocess.run([sys.executable, '-m', module, '--helpfull'], cwd=ROOT,
                             capture_output=True, text=True, check=False,
                             env=program_env(JSEMREP_CPU_TUNING='0'))
-    assert result.returncode in (0, 1) and 'flags:' in result.stdout, (line, result.stderr[-2000:])
-    for name in names:
-      assert f'{name}:' in result.stdout or f'{name.lstrip("-")}:' in result.stdout, (line, name)
-  assert {'train.main', 'eval.interpolate', 'eval.report', 'eval.evaluate'} <= modules
+    assert result.returncode in (0, 1) and 'flags:' in result.stdout, (module, result.stderr[-2000:])
+    for name in sorted(names):
+      assert f'{name}:' in result.stdout, (module, name)
 
 
 def _sections(text):

@@ -77,11 +77,9 @@ def test_a_run_resolves_once(make_config, tmp_path, counted):
   assert counts['config read after bind'] == 0
 
 
-@pytest.mark.parametrize('mode', ['sequential', 'vmap'])
-def test_a_2x2_sweep_resolves_each_variant_once(make_config, tmp_path, counted, mode):
+def test_a_2x2_sweep_resolves_each_variant_once(make_config, tmp_path, counted):
   counts, read_spec_dirs, reset = counted
-  config = make_config(num_steps=2, sweep='atn.margin=0.6,0.9 seed=0,1', sweep_mode=mode,
-                       method='aae')
+  config = make_config(num_steps=2, sweep='atn.margin=0.6,0.9 seed=0,1', method='aae')
   for _ in range(2):   # trained, then resumed
     reset()
     train.train_and_evaluate(config, tmp_path)

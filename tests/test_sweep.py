@@ -75,11 +75,11 @@ def _params(state):
 
 
 def test_sequential_sweep_equals_the_runs_trained_alone(make_config, tmp_path):
-  """A 3 x 3 margin x seed sweep: nine run directories, each equal (bit for bit) to
+  """A 2 x 2 margin x seed sweep: four run directories, each equal (bit for bit) to
   the run of that margin and seed trained on its own."""
-  sweep = make_config(num_steps=3, sweep='atn.margin=0.6,0.9,1.2 seed=0,1,2')
+  sweep = make_config(num_steps=3, sweep='atn.margin=0.6,1.2 seed=0,1')
   states = train.train_and_evaluate(sweep, tmp_path / 'sweep')
-  assert len(states) == 9
+  assert len(states) == 4
   record = json.loads((tmp_path / 'sweep' / 'sweep.json').read_text())
   assert [v['workdir'] for v in record['variants']][:2] == ['atn.margin=0.6/seed0',
                                                            'atn.margin=0.6/seed1']
@@ -89,7 +89,7 @@ def test_sequential_sweep_equals_the_runs_trained_alone(make_config, tmp_path):
     stored = checkpoint.read_spec(workdir)
     assert stored.atn.margin == v['overrides']['atn.margin'] and stored.seed == v['overrides']['seed']
     assert (workdir / 'metrics.jsonl').exists()
-  for index, (margin, seed) in ((0, (0.6, 0)), (5, (0.9, 2)), (7, (1.2, 1))):
+  for index, (margin, seed) in ((0, (0.6, 0)), (3, (1.2, 1))):
     alone = train.train_and_evaluate(make_config(num_steps=3, **{'atn.margin': margin, 'seed': seed}),
                                      tmp_path / f'alone{index}')
     jax.tree.map(np.testing.assert_array_equal, _params(alone), _params(states[index]))
@@ -143,10 +143,9 @@ def test_a_diverging_variant_is_stopped_alone_named_and_marked(make_config, tmp_
 
 def test_a_diverging_variant_of_a_vmap_sweep_is_stopped_alone_and_the_others_finish(make_config,
                                                                                     tmp_path):
-  sweep = make_config(num_steps=4, sweep='loss.weights.kl=0.0001,1e38,0.001', sweep_mode='vmap')
-  with pytest.raises(train.SweepError, match=r'1 of 3 sweep variants failed .*kl=1e\+38'):
+  sweep = make_config(num_steps=4, sweep='loss.weights.kl=1e38,0.001', sweep_mode='vmap')
+  with pytest.raises(train.SweepError, match=r'1 of 2 sweep variants failed .*kl=1e\+38'):
     train.train_and_evaluate(sweep, tmp_path)
   record = json.loads((tmp_path / 'sweep.json').read_text())
-  assert ['failed' in v for v in record['variants']] == [False, True, False]
-  for good in ('loss.weights.kl=0.0001', 'loss.weights.kl=0.001'):
-    assert checkpoint.latest_step(tmp_path / good) == 4
+  assert ['failed' in v for v in record['variants']] == [True, False]
+  assert checkpoint.latest_step(tmp_path / 'loss.weights.kl=0.001') == 4

@@ -5,22 +5,13 @@ data source, a busy workdir); 2 a bad command line or config; 75 stopped by SIGT
 or SIGINT after saving the current step (run the same command to continue).
 """
 
-import os
 import signal
 import sys
 
 from jsemrep import runtime
+from jsemrep.errors import os_error_line, quiet_exit
 
 EXIT_STOPPED = 75   # EX_TEMPFAIL, as train.Preempted
-
-
-def quiet_exit(code):
-  """Exits at once, the error (or stop) line the last one: everything is saved and
-  closed by then, and Orbax's asyncio loops, torn down at interpreter exit, would print
-  tracebacks of their own after it."""
-  sys.stdout.flush()
-  sys.stderr.flush()
-  os._exit(code)  # pylint: disable=protected-access
 
 
 def stop_outside_the_loop(signum, frame):
@@ -95,12 +86,6 @@ def run():
     print(f'error: {os_error_line(e)}', file=sys.stderr, flush=True)
     quiet_exit(1)
 
-
-
-def os_error_line(error):
-  """An OSError as one line: what failed, on which file, with the system's reason."""
-  where = f' ({error.filename})' if error.filename else ''
-  return f'{type(error).__name__}: {error.strerror or error}{where}'
 
 
 if __name__ == '__main__':

@@ -3,8 +3,6 @@ seed=0,1'`), each variant an ordinary run in WORKDIR/<variant name>/, and the re
 of them, WORKDIR/sweep.json (written atomically, under a lock on the sweep directory,
 only once every variant has passed its checks)."""
 
-import contextlib
-import fcntl
 import itertools
 import json
 import math
@@ -114,19 +112,6 @@ def expand(config):
   return [(variant_name(o), o, apply(config, o)) for o in variants]
 
 
-@contextlib.contextmanager
-def locked(root):
-  """An exclusive lock on the sweep directory (two commands extending one sweep at
-  once take turns at its record)."""
-  os.makedirs(root, exist_ok=True)
-  fd = os.open(os.path.join(root, LOCK), os.O_RDWR | os.O_CREAT, 0o644)
-  try:
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    yield
-  finally:
-    os.close(fd)
-
-
 def read_record(root):
   """The record of the sweep in root, or None; one-line ConfigError when it is damaged."""
   path = os.path.join(root, RECORD)
@@ -178,7 +163,7 @@ def check_extension(earlier_name, stored, requested):
 def write_record(root, sweep, mode, variants, failures):
   """Writes sweep.json atomically under the lock: the variants recorded by other
   commands (read again now) and this command's, each failed one with its message."""
-  with locked(root):
+  with files.locked(os.path.join(root, LOCK)):
     record = read_record(root) or {'variants': []}
     names = [variant_name(o) for o in variants]
     kept = [v for v in record['variants'] if v['workdir'] not in names]

@@ -22,7 +22,8 @@ DEFAULT_DATA_DIR = os.path.join(os.path.expanduser('~'), '.cache', 'jsemrep', 'd
 
 
 def data_dir_or_default(data_dir=None):
-  return data_dir or os.environ.get('JSEMREP_DATA_DIR') or DEFAULT_DATA_DIR
+  return os.path.abspath(os.path.expanduser(
+      data_dir or os.environ.get('JSEMREP_DATA_DIR') or DEFAULT_DATA_DIR))
 
 
 def builder(name, data_dir=None):
@@ -96,6 +97,12 @@ def prepare(name, data_dir=None, manual_dir=None):
   files) is a DataError saying which directory to delete to rebuild, rather than
   silently reading the old data. Any copy of the same bytes reuses the prepared files.
   """
+  with files.locked(os.path.join(data_dir_or_default(data_dir), f'.{name}.lock')):
+    return _prepare(name, data_dir, manual_dir)
+
+
+def _prepare(name, data_dir, manual_dir):
+  """prepare, under the dataset's lock: a second process waits, then reuses the files."""
   b = builder(name, data_dir)
   b.manual_dir = os.path.abspath(manual_dir) if manual_dir else None
   record_path = os.path.join(b.data_dir, SOURCE_RECORD)
@@ -108,6 +115,9 @@ def prepare(name, data_dir=None, manual_dir=None):
           f'{name} in {b.data_dir} was prepared from {built.get("source")}, but this run names '
           f'{wanted["source"]}, whose content differs{" (changed since)" if same_place else ""}; '
           f'delete {b.data_dir} to rebuild it, or use another --config.data.data_dir')
+  if not os.path.exists(os.path.join(b.data_dir, 'dataset_info.json')):
+    print(f'preparing {name} in {os.path.dirname(b.data_dir)} (once)', flush=True)
+  tfds.disable_progress_bar()   # tfds' bars are a screenful of carriage returns in a log
   try:
     b.download_and_prepare(download_config=tfds.download.DownloadConfig(try_download_gcs=False))
   except errors.JsemrepError:   # the builders' own one-line errors (a missing manual dir)
@@ -124,9 +134,18 @@ def prepare(name, data_dir=None, manual_dir=None):
 
 
 def load(name, split, data_dir=None, manual_dir=None):
-  """All examples of a split as numpy arrays: image (N, H, W, C) uint8, label (N,) int32."""
-  source = prepare(name, data_dir, manual_dir).as_data_source(split=split)
-  examples = source.__getitems__(range(len(source)))
+  """All examples of a split as numpy arrays: image (N, H, W, C) uint8, label (N,) int32.
+  Prepared files that do not read back (truncated, changed, missing their info) are a
+  DataError naming the directory to delete."""
+  try:
+    source = prepare(name, data_dir, manual_dir).as_data_source(split=split)
+    examples = source.__getitems__(range(len(source)))
+  except errors.JsemrepError:
+    raise
+  except Exception as e:  # pylint: disable=broad-except
+    where = os.path.join(data_dir_or_default(data_dir), name)
+    raise DataError(f'the prepared files of {name} in {where} do not read back '
+                    f'({errors.one_line(e)}): delete {where} and they are prepared again') from e
   arrays = {k: np.stack([e[k] for e in examples]) for k in examples[0]}
   arrays['label'] = arrays['label'].astype(np.int32)
   return arrays
