@@ -40,7 +40,7 @@ demo: install
 	$(PY) -m eval.interpolate --workdir=$(DEMO_DIR)
 
 test: install-test
-	$(VENV)/bin/ruff check jsemrep train eval bench tests
+	$(VENV)/bin/ruff check jsemrep train eval bench tests examples
 	$(PY) -m pytest tests -n 2 --durations=10
 
 # One target per results table of docs/results.md: each trains its rows' seeds (resuming),

@@ -10,14 +10,22 @@ if __name__ == '__main__':
   runtime.prepare_process()   # before JAX is imported
 
 # pylint: disable=wrong-import-position
-from absl import app
 from absl import flags
 from absl import logging
 
+from eval import common
 from jsemrep import classifier
+from jsemrep.data import folder
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('dataset', 'mnist5k', 'Dataset to train the classifier on.')
+flags.DEFINE_string('data_dir', None, 'Where datasets are prepared (default: JSEMREP_DATA_DIR or '
+                    '~/.cache/jsemrep/datasets), as training\'s --config.data.data_dir.')
+flags.DEFINE_string('manual_dir', None, 'The dataset\'s source directory, as training\'s '
+                    '--config.data.manual_dir (the folder dataset: one folder per class).')
+flags.DEFINE_list('classes', [], 'The folder dataset: its class order (as data.classes).')
+flags.DEFINE_string('identity', '', 'The folder dataset: its identity pattern (data.identity).')
+flags.DEFINE_list('image_size', [], 'The folder dataset: H,W to resize to (data.image_size).')
 flags.DEFINE_integer('epochs', classifier.MAX_EPOCHS, 'The most training epochs; training stops '
                      'once the validation accuracy has not improved for classifier.PATIENCE '
                      'epochs.')
@@ -29,13 +37,20 @@ flags.DEFINE_enum('arch', 'cnn', sorted(classifier.ARCHITECTURES),
 def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)
-  _, info = classifier.load_or_train(FLAGS.dataset, epochs=FLAGS.epochs, field=FLAGS.field,
-                                     arch=FLAGS.arch)
+  options = None
+  if FLAGS.dataset == 'folder':
+    options = folder.FolderOptions(tuple(FLAGS.classes), FLAGS.identity,
+                                   tuple(int(v) for v in FLAGS.image_size))
+  _, info = classifier.load_or_train(FLAGS.dataset, FLAGS.data_dir, FLAGS.manual_dir,
+                                     epochs=FLAGS.epochs, field=FLAGS.field, arch=FLAGS.arch,
+                                     options=options)
+  where = classifier.classifier_dir(FLAGS.dataset, FLAGS.data_dir, FLAGS.field, FLAGS.arch,
+                                    options)
   print(f'{FLAGS.dataset}: classifier ({FLAGS.arch}) of {FLAGS.field}, validation accuracy '
         f'{info["validation_accuracy"]:.4f} (epoch {info["best_epoch"]} of {info["epochs"]}), '
         f'test accuracy {info["test_accuracy"]:.4f} '
-        f'({classifier.classifier_dir(FLAGS.dataset, field=FLAGS.field, arch=FLAGS.arch)})')
+        f'({where})')
 
 
 if __name__ == '__main__':
-  app.run(main)
+  common.run_program(main)

@@ -31,17 +31,18 @@ def _root(data_dir):
       os.path.dirname(pipeline.data_dir_or_default(data_dir)), 'classifiers'))
 
 
-def classifier_dir(dataset, data_dir=None, field='label', arch='cnn'):
+def classifier_dir(dataset, data_dir=None, field='label', arch='cnn', options=None):
   """Where the classifier of `field` on `dataset` is cached: classifiers/DATASET for
   the label, classifiers/DATASET-FIELD for another field (e.g. rotated digits' class),
   with -ARCH appended for an architecture other than the CNN."""
+  dataset = data.cache_name(dataset, options)
   name = dataset if field == 'label' else f'{dataset}-{field}'
   return os.path.join(_root(data_dir), name if arch == 'cnn' else f'{name}-{arch}')
 
 
-def autoencoder_dir(dataset, data_dir=None):
+def autoencoder_dir(dataset, data_dir=None, options=None):
   """Where the readers' autoencoder of `dataset` is cached (every reader of it shares it)."""
-  return os.path.join(_root(data_dir), f'{dataset}-reader-autoencoder')
+  return os.path.join(_root(data_dir), f'{data.cache_name(dataset, options)}-reader-autoencoder')
 
 
 CLASSIFIER_VERSION = 5   # 2: per-image augmentation, trained until validation stops
@@ -99,22 +100,22 @@ def _restore_params(directory, init):
                     'that directory and it is trained again') from e
 
 
-def load_or_train_autoencoder(dataset, data_dir=None, manual_dir=None):
+def load_or_train_autoencoder(dataset, data_dir=None, manual_dir=None, options=None):
   """(model, params) of the readers' autoencoder of `dataset`, trained on its training
   images first if none is stored for this version of the dataset and of the readers."""
-  directory = autoencoder_dir(dataset, data_dir)
+  directory = autoencoder_dir(dataset, data_dir, options)
   with files.locked(directory + '.lock'):   # another process training it: wait, then reuse
     if not _current(_stored_info(directory), dataset):
-      _train_autoencoder(directory, dataset, data_dir, manual_dir)
+      _train_autoencoder(directory, dataset, data_dir, manual_dir, options)
   info = _stored_info(directory)
   model = models.VAE(image_shape=tuple(info['image_shape']))
   return model, _restore_params(directory, lambda: models.init_vae(model, jax.random.PRNGKey(0)))
 
 
-def _train_autoencoder(directory, dataset, data_dir, manual_dir):
+def _train_autoencoder(directory, dataset, data_dir, manual_dir, options):
   """Trains and stores the readers' autoencoder of `dataset` in `directory`."""
   _writable(directory)
-  images = data.load(dataset, 'train', data_dir, manual_dir)['image']
+  images = data.load(dataset, 'train', data_dir, manual_dir, options)['image']
   print(f'training the readers\' autoencoder of {dataset}', flush=True)
   start = time.perf_counter()
   _, params = reader_autoencoder.train(images)
@@ -127,24 +128,24 @@ def _train_autoencoder(directory, dataset, data_dir, manual_dir):
 
 
 def load_or_train(dataset, data_dir=None, manual_dir=None, epochs=MAX_EPOCHS, field='label',
-                  arch='cnn'):
+                  arch='cnn', options=None):
   """(read, info) of a reader predicting `field` (default: the label, the evaluation
   classifier) from the dataset's images, training it on the train split first (at
   most `epochs` epochs, stopped on validation) if none is stored for this version of
   the dataset and of the classifier; read(uint8 or [0, 1] images) -> (labels,
   features), every image read through the readers' autoencoder. arch: 'cnn' (the
   evaluation classifier) or 'mlp' (the second reader)."""
-  directory = classifier_dir(dataset, data_dir, field, arch)
+  directory = classifier_dir(dataset, data_dir, field, arch, options)
   with files.locked(directory + '.lock'):   # another process training it: wait, then reuse
     if not _current(_stored_info(directory), dataset):
-      _train_reader(directory, dataset, data_dir, manual_dir, epochs, field, arch)
-  return _restore(directory, dataset, data_dir, manual_dir)
+      _train_reader(directory, dataset, data_dir, manual_dir, epochs, field, arch, options)
+  return _restore(directory, dataset, data_dir, manual_dir, options)
 
 
-def _train_reader(directory, dataset, data_dir, manual_dir, epochs, field, arch):
+def _train_reader(directory, dataset, data_dir, manual_dir, epochs, field, arch, options):
   """Trains and stores a reader of `field` on `dataset` in `directory`."""
   _writable(directory)
-  splits = {s: data.load(dataset, s, data_dir, manual_dir)
+  splits = {s: data.load(dataset, s, data_dir, manual_dir, options)
             for s in ('train', 'validation', 'test')}
   if field not in splits['train']:
     raise DataError(f'{dataset} has no field {field!r} (fields: '
@@ -152,7 +153,7 @@ def _train_reader(directory, dataset, data_dir, manual_dir, epochs, field, arch)
   splits = {name: {'image': s['image'], 'label': s[field].astype(np.int32)}
             for name, s in splits.items()}
   k = data.num_classes(splits['train']['label'])
-  autoencoder = load_or_train_autoencoder(dataset, data_dir, manual_dir)
+  autoencoder = load_or_train_autoencoder(dataset, data_dir, manual_dir, options)
   print(f'training a classifier ({arch}) of {field} on {dataset}', flush=True)
   _, params, info = train_classifier(splits['train'], splits['validation'], splits['test'], k,
                                      epochs, arch=arch, autoencoder=autoencoder)
@@ -162,20 +163,20 @@ def _train_reader(directory, dataset, data_dir, manual_dir, epochs, field, arch)
                            'image_shape': list(splits['train']['image'].shape[1:])})
 
 
-def load_cached(dataset, data_dir=None, field='label', arch='cnn'):
+def load_cached(dataset, data_dir=None, field='label', arch='cnn', options=None):
   """(read, info) of the stored reader for this version of the dataset, or None when
   there is none (nothing is trained)."""
-  directory = classifier_dir(dataset, data_dir, field, arch)
+  directory = classifier_dir(dataset, data_dir, field, arch, options)
   if not (_current(_stored_info(directory), dataset)
-          and _current(_stored_info(autoencoder_dir(dataset, data_dir)), dataset)):
+          and _current(_stored_info(autoencoder_dir(dataset, data_dir, options)), dataset)):
     return None
-  return _restore(directory, dataset, data_dir)
+  return _restore(directory, dataset, data_dir, None, options)
 
 
-def _restore(directory, dataset, data_dir=None, manual_dir=None):
+def _restore(directory, dataset, data_dir=None, manual_dir=None, options=None):
   info = _stored_info(directory)
   model = ARCHITECTURES[info.get('arch', 'cnn')](info['num_classes'])
   params = _restore_params(directory, lambda: model.init(
       jax.random.PRNGKey(0), jnp.zeros((1, *info['image_shape'])))['params'])
-  autoencoder = load_or_train_autoencoder(dataset, data_dir, manual_dir)
+  autoencoder = load_or_train_autoencoder(dataset, data_dir, manual_dir, options)
   return functools.partial(predict, model, params, autoencoder=autoencoder), info

@@ -24,9 +24,9 @@ class NoClassifierError(JsemrepError):
 
 
 @functools.lru_cache(maxsize=16)
-def _split(name, split, data_dir, manual_dir):
+def _split(name, split, data_dir, manual_dir, options):
   from jsemrep import data  # pylint: disable=import-outside-toplevel
-  return data.load(name, split, data_dir, manual_dir)
+  return data.load(name, split, data_dir, manual_dir, options)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +66,12 @@ class Run:
     return bool(self.spec.data.circular)
 
   @property
+  def folder_options(self):
+    """The FolderOptions of a run on your own class folders (None for other datasets)."""
+    from jsemrep.data import pipeline  # pylint: disable=import-outside-toplevel
+    return pipeline.options_of(self.spec.data)
+
+  @property
   def semantic_dims(self) -> int:
     """D of a split latent (the semantic part s = z[:, :D]); 0: a single latent."""
     return self.spec.model.semantic_dims
@@ -73,7 +79,8 @@ class Run:
   def split(self, name: str) -> dict:
     """A split of the run's dataset as numpy arrays (cached in the process)."""
     data = self.spec.data
-    return _split(data.name, name, data.data_dir or None, data.manual_dir or None)
+    return _split(data.name, name, data.data_dir or None, data.manual_dir or None,
+                  self.folder_options)
 
   def encode(self, images: np.ndarray, labels: Optional[np.ndarray] = None) -> np.ndarray:
     """Latent means of uint8 images.
@@ -141,9 +148,11 @@ class Run:
       data = self.spec.data
       if self.train_classifiers:
         reader = classifier_lib.load_or_train(
-            data.name, data.data_dir or None, data.manual_dir or None, field=field, arch=arch)
+            data.name, data.data_dir or None, data.manual_dir or None, field=field, arch=arch,
+            options=self.folder_options)
       else:
-        reader = classifier_lib.load_cached(data.name, data.data_dir or None, field, arch)
+        reader = classifier_lib.load_cached(data.name, data.data_dir or None, field, arch,
+                                            self.folder_options)
         if reader is None:
           raise NoClassifierError(
               f'no cached classifier ({arch}) of {field} on {data.name}; train it with python -m '

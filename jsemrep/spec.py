@@ -40,6 +40,10 @@ class DataSpec:
   placement: str = _field('say', 'device')
   num_classes: int = _field('refuse', 10)      # from the data
   circular: bool = _field('refuse', False)     # from the data: the classes form a ring
+  # the folder dataset's options (jsemrep.data.folder.FolderOptions)
+  classes: Tuple[str, ...] = _field('refuse', ())
+  identity: str = _field('refuse', '')
+  image_size: Tuple[int, ...] = _field('refuse', ())
 
 
 @dataclasses.dataclass(frozen=True)

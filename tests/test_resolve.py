@@ -118,7 +118,7 @@ def test_every_config_key_reaches_the_spec_or_the_sweep(make_config):
   walk(make_config())
   weights = {k for k in config_keys if k.startswith('loss.weights.')}
   assert config_keys - weights - {'sweep', 'sweep_mode'} <= spec_keys
-  assert spec_keys - config_keys == {'data.num_classes', 'data.circular', 'loss.weights'}
+  assert spec_keys - config_keys == {'data.num_classes', 'loss.weights'}
 
 
 def test_a_spec_round_trips_through_its_record(make_config):

@@ -128,7 +128,7 @@ def test_a_split_method_on_data_without_identities_is_refused():
   config = checks_config()
   config.data.name = 'mnist5k'
   config.batch_size = 4
-  facts = resolve.data_facts('mnist5k', {'image': np.zeros((4, 32, 32, 1), np.uint8),
+  facts = resolve.data_facts(config.data, {'image': np.zeros((4, 32, 32, 1), np.uint8),
                                          'label': np.arange(4)})
   with pytest.raises(ConfigError) as e:
     resolve.check_group([resolve.complete(config, facts)], facts, stacked=False)

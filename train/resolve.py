@@ -5,6 +5,7 @@ ConfigDict; jsemrep.spec.resume_changes compares a stored run with the resolved 
 
 import dataclasses
 import math
+import re
 from typing import Optional, Tuple
 
 import numpy as np
@@ -16,6 +17,7 @@ from jsemrep import models
 from jsemrep import pairing
 from jsemrep import spec as spec_lib
 from jsemrep.data import builders
+from jsemrep.data import folder
 from jsemrep.errors import ConfigError
 from train import feed
 
@@ -106,11 +108,49 @@ def validate(config):
       if name.strip() not in evaluators.registry():
         raise ConfigError(f'config evals={config.evals!r} is not allowed: no evaluator '
                           f'{name.strip()!r} (known: {", ".join(sorted(evaluators.registry()))})')
+  _validate_data(config)
   for name, weight in config.loss.weights.items():
     if weight is not None:
       _require(config, f'loss.weights.{name}', lambda v: v >= 0 and math.isfinite(v),
                'a non-negative number (or unset: the method default)')
   methods.effective_weights(config.method, dict(config.loss.weights))
+
+
+def folder_options(config):
+  """The FolderOptions of a config's data (None for the datasets other than folder)."""
+  if config.data.name != 'folder':
+    return None
+  classes = tuple(c.strip() for c in config.data.classes.split(',') if c.strip())
+  return folder.FolderOptions(classes, config.data.identity,
+                              tuple(config.data.image_size or ()))
+
+
+def _validate_data(config):
+  """The folder dataset's options, and its class order (its folders are listed: a
+  non-numeric name without data.classes is refused before anything is written)."""
+  d = config.data
+  if d.name != 'folder':
+    for key, unset in (('classes', ''), ('circular', False), ('identity', ''),
+                       ('image_size', None)):
+      if d[key] != unset:
+        raise ConfigError(f'config data.{key}={d[key]!r} is not allowed: it describes the '
+                          f'folder dataset (--config.data.name=folder); {d.name} sets its own')
+    return
+  if not d.manual_dir:
+    raise ConfigError('config data.name=folder needs --config.data.manual_dir=DIR, a directory '
+                      'of one folder per class')
+  _require(config, 'data.image_size', lambda v: v is None or (len(v) == 2 and _positive_ints(v)),
+           'unset (the images\' own size) or H,W')
+  if d.identity:
+    try:
+      groups = re.compile(d.identity).groups
+    except re.error as e:
+      raise ConfigError(f'config data.identity={d.identity!r} is not allowed: not a regular '
+                        f'expression ({e})') from None
+    if groups != 1:
+      raise ConfigError(f'config data.identity={d.identity!r} is not allowed: it needs exactly '
+                        f'one group (the identity), it has {groups}')
+  folder.class_folders(d.manual_dir, folder_options(config).classes)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,10 +163,13 @@ class DataFacts:
   identity: Optional[np.ndarray] = dataclasses.field(default=None, compare=False)
 
 
-def data_facts(name, train):
+def data_facts(data_config, train):
+  """The facts of a training split (the folder dataset's ring is the config's)."""
+  circular = (bool(data_config.circular) if data_config.name == 'folder'
+              else data.circular_labels(data_config.name))
   return DataFacts(tuple(int(d) for d in train['image'].shape[1:]),
-                   data.num_classes(train['label']), data.circular_labels(name),
-                   len(train['label']), train.get('identity'))
+                   data.num_classes(train['label']), circular, len(train['label']),
+                   train.get('identity'))
 
 
 def complete(config, facts):
@@ -138,11 +181,18 @@ def complete(config, facts):
     raise ConfigError(f'config model.image_shape={tuple(given)} is not allowed: the images of '
                       f'{config.data.name} are {facts.image_shape}, and the model takes the '
                       "data's shape (leave --config.model.image_shape out)")
+  levels = 2 ** len(config.model.channels)
+  if any(side % levels for side in facts.image_shape[:2]):
+    raise ConfigError(f'the model takes images whose sides are multiples of {levels} (its '
+                      f'{len(config.model.channels)} stride-2 levels: 32, 64, 128 ...); '
+                      f'{config.data.name} has {facts.image_shape[0]}x{facts.image_shape[1]}: '
+                      'resize them (--config.data.image_size=H,W for the folder dataset)')
   d, m = config.data, config.model
+  options = folder_options(config)
   return spec_lib.RunSpec(
       method=config.method,
       data=spec_lib.DataSpec(d.name, d.data_dir, d.manual_dir, d.placement, facts.num_classes,
-                             facts.circular),
+                             facts.circular, *(dataclasses.astuple(options) if options else ())),
       model=spec_lib.ModelSpec(facts.image_shape, m.latent_dim, m.semantic_dims,
                                tuple(m.channels), tuple(m.hidden), m.upsampling, m.downsampling,
                                m.dtype),

@@ -48,8 +48,8 @@ def train_and_evaluate(config, workdir):
                                    for v in earlier) if s is not None), None) if earlier else None
   mesh = parallel.make_mesh(config.num_devices or None)   # refused before any data load
   parallel.check_batch_size(config.batch_size, mesh)
-  train = _load_train_split(config.data)
-  facts = resolve.data_facts(config.data.name, train)
+  train = _load_train_split(config.data, resolve.folder_options(config))
+  facts = resolve.data_facts(config.data, train)
   specs = [resolve.complete(c, facts) for _, _, c in variants]
   changes = [spec_lib.resume_changes(old, new, w) if old is not None else []
              for old, new, w in zip(stored, specs, workdirs)]
@@ -126,11 +126,11 @@ def _train_runs(specs, workdirs, changes, bound, train, mesh, stacked, failures=
   return [states[i] for i in range(len(specs))]
 
 
-def _load_train_split(data_config):
+def _load_train_split(data_config, options):
   """The training split; with several processes, process 0 prepares the dataset files
   while the others wait, then every process reads them."""
   load = lambda: data.load(data_config.name, 'train', data_config.data_dir or None,
-                           data_config.manual_dir or None)
+                           data_config.manual_dir or None, options)
   if parallel.is_primary():
     train = load()
   parallel.barrier('dataset prepared')

@@ -1,5 +1,6 @@
 """The registry of dataset builders: name -> tfds builder class."""
 
+from jsemrep.data.folder import Folder
 from jsemrep.data.lines import Lines
 from jsemrep.data.mnist5k import Mnist5k, RotatedMnist5k
 from jsemrep.data.mnist_idx import FashionMnist, Mnist
@@ -14,4 +15,5 @@ BUILDERS = {
     'lines': Lines,
     'multi_pie': MultiPie,
     'synthetic_heads': SyntheticHeads,
+    'folder': Folder,   # your own class folders (jsemrep.data.folder; options per run)
 }

@@ -11,6 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 import tensorflow_datasets as tfds
 
+from jsemrep.data import folder
 from jsemrep.data.builders import BUILDERS
 from jsemrep import errors
 from jsemrep import files
@@ -26,10 +27,44 @@ def data_dir_or_default(data_dir=None):
       data_dir or os.environ.get('JSEMREP_DATA_DIR') or DEFAULT_DATA_DIR))
 
 
-def builder(name, data_dir=None):
+def builder_class(name, options=None, manual_dir=None):
+  """The builder of dataset `name`; `folder` with its FolderOptions and the directory of
+  its class folders (jsemrep.data.folder)."""
   if name not in BUILDERS:
     raise DataError(f'unknown dataset {name!r}; known: {", ".join(sorted(BUILDERS))}')
-  return BUILDERS[name](data_dir=data_dir_or_default(data_dir), file_format='array_record')
+  if name == 'folder':
+    return folder.folder_builder(options or folder.FolderOptions(), manual_dir)
+  if options:
+    raise DataError(f'dataset {name} takes no folder options ({options})')
+  return BUILDERS[name]
+
+
+def builder(name, data_dir=None, options=None, manual_dir=None):
+  return builder_class(name, options, manual_dir)(data_dir=data_dir_or_default(data_dir),
+                                                  file_format='array_record')
+
+
+def register(name, builder_cls):
+  """Makes a tfds builder class (a jsemrep.data.base.ManualDirBuilder, its features
+  uint8 `image` and int `label`) available as dataset `name` to every program and
+  config (--config.data.name=NAME) of this process."""
+  if name in BUILDERS:
+    raise ValueError(f'a dataset {name!r} is registered already')
+  BUILDERS[name] = builder_cls
+
+
+def options_of(data_spec):
+  """The FolderOptions of a run's data (its spec's or config's `data`), None for the
+  other datasets."""
+  if data_spec.name != 'folder':
+    return None
+  return folder.FolderOptions(tuple(data_spec.classes), data_spec.identity,
+                              tuple(data_spec.image_size or ()))
+
+
+def cache_name(name, options=None):
+  """The name under which a dataset's prepared files and readers are kept."""
+  return builder_class(name, options).name if name == 'folder' else name
 
 
 def _file_digest(path):
@@ -89,7 +124,7 @@ def _same_source(built, wanted):
       [f['name'], f['size']] for f in wanted['files'])
 
 
-def prepare(name, data_dir=None, manual_dir=None):
+def prepare(name, data_dir=None, manual_dir=None, options=None):
   """Builds the dataset's array_record files once (reused afterwards).
 
   The content of the source it was built from is recorded beside the files; asking
@@ -97,13 +132,14 @@ def prepare(name, data_dir=None, manual_dir=None):
   files) is a DataError saying which directory to delete to rebuild, rather than
   silently reading the old data. Any copy of the same bytes reuses the prepared files.
   """
-  with files.locked(os.path.join(data_dir_or_default(data_dir), f'.{name}.lock')):
-    return _prepare(name, data_dir, manual_dir)
+  lock = os.path.join(data_dir_or_default(data_dir), f'.{cache_name(name, options)}.lock')
+  with files.locked(lock):
+    return _prepare(name, data_dir, manual_dir, options)
 
 
-def _prepare(name, data_dir, manual_dir):
+def _prepare(name, data_dir, manual_dir, options):
   """prepare, under the dataset's lock: a second process waits, then reuses the files."""
-  b = builder(name, data_dir)
+  b = builder(name, data_dir, options, manual_dir)
   b.manual_dir = os.path.abspath(manual_dir) if manual_dir else None
   record_path = os.path.join(b.data_dir, SOURCE_RECORD)
   built = _read_record(record_path) if os.path.exists(record_path) else None
@@ -133,17 +169,16 @@ def _prepare(name, data_dir, manual_dir):
   return b
 
 
-def load(name, split, data_dir=None, manual_dir=None):
+def load(name, split, data_dir=None, manual_dir=None, options=None):
   """All examples of a split as numpy arrays: image (N, H, W, C) uint8, label (N,) int32.
   Prepared files that do not read back (truncated, changed, missing their info) are a
   DataError naming the directory to delete."""
+  prepared = prepare(name, data_dir, manual_dir, options)
   try:
-    source = prepare(name, data_dir, manual_dir).as_data_source(split=split)
+    source = prepared.as_data_source(split=split)
     examples = source.__getitems__(range(len(source)))
-  except errors.JsemrepError:
-    raise
   except Exception as e:  # pylint: disable=broad-except
-    where = os.path.join(data_dir_or_default(data_dir), name)
+    where = os.path.join(data_dir_or_default(data_dir), cache_name(name, options))
     raise DataError(f'the prepared files of {name} in {where} do not read back '
                     f'({errors.one_line(e)}): delete {where} and they are prepared again') from e
   arrays = {k: np.stack([e[k] for e in examples]) for k in examples[0]}

@@ -18,6 +18,14 @@ def get_config():
   # small data), 'sharded' (1/N of them per device) or 'host' (batches gathered on the
   # host a few steps ahead); the same batches in the same order (train/feed.py).
   config.data.placement = 'device'
+  # Your own data (data.name='folder', data.manual_dir=DIR: one folder per class):
+  # the class order where the folder names are not numbers ('small,medium,large'),
+  # whether the classes form a ring, an identity pattern over file names (a regex with
+  # one group, e.g. '^(\\d+)_'), and the size to resize to (H, W; unset: as found).
+  config.data.classes = ''
+  config.data.circular = False
+  config.data.identity = ''
+  config.data.image_size = ml_collections.config_dict.placeholder(tuple)
 
   config.model = ml_collections.ConfigDict()
   # Unset: the data's (height, width, channels); a shape given must be the data's.
