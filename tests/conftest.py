@@ -73,6 +73,11 @@ def tiny_config(data_dir, manual_dir, **overrides):
   config.num_steps = 4
   config.log_every = 2
   config.checkpoint_every = 2
+  return with_overrides(config, **overrides)
+
+
+def with_overrides(config, **overrides):
+  """config with each dotted key set (the test's --config.KEY=VALUE)."""
   for key, value in overrides.items():
     target = config
     *path, last = key.split('.')

@@ -15,7 +15,7 @@ from jsemrep import reader_autoencoder
 from jsemrep import runs
 from jsemrep.data import folder
 from jsemrep.errors import ConfigError, DataError, MissingDataError
-from tests.conftest import ROOT, program_env
+from tests.conftest import ROOT, program_env, with_overrides
 from train import resolve
 from train import train
 from train.configs import folder_atnl
@@ -39,13 +39,7 @@ def folder_config(manual_dir, data_dir, **overrides):
   config.data.manual_dir, config.data.data_dir = str(manual_dir), str(data_dir)
   config.model.latent_dim, config.model.channels, config.model.hidden = 8, (4, 8, 8), (16, 16)
   config.batch_size, config.num_steps, config.log_every, config.checkpoint_every = 16, 4, 2, 4
-  for key, value in overrides.items():
-    *path, last = key.split('.')
-    target = config
-    for part in path:
-      target = target[part]
-    target[last] = value
-  return config
+  return with_overrides(config, **overrides)
 
 
 def test_numeric_folders_train_in_numeric_order_and_evaluate(tmp_path):
