@@ -121,7 +121,7 @@ for dataset in $DATASETS; do
               evaluate "$dir" -m eval.generation && evaluate "$dir" -m eval.representation
             fi ;;
       esac
-      [ -f "$dir/eval/failed.json" ] || touch "$dir/eval/done-$steps"
+      [ -f "$dir/eval/failed.json" ] || { mkdir -p "$dir/eval" && touch "$dir/eval/done-$steps"; }
     done
   done <<< "$rows"
 done

@@ -120,8 +120,11 @@ def read_record(root):
   try:
     with open(path, encoding='utf-8') as f:
       record = json.load(f)
-    if not isinstance(record.get('variants'), list):
-      raise ValueError('no list of variants')
+    variants = record.get('variants')
+    if not isinstance(variants, list) or not all(
+        isinstance(v, dict) and isinstance(v.get('overrides'), dict) and 'workdir' in v
+        for v in variants):
+      raise ValueError('no list of variants, each with its overrides and workdir')
     return record
   except (ValueError, AttributeError) as e:
     raise ConfigError(f'{path} is damaged ({e}); it records which variants the sweep holds: '
