@@ -49,17 +49,16 @@ def test_batch_size_must_divide_over_devices():
     raise AssertionError('no error for batch 18 on 4 devices')
 
 
-def test_a_run_saved_on_4_devices_continues_on_1_and_2_like_on_4(make_config, tmp_path):
+def test_a_run_saved_on_4_devices_continues_on_1_like_on_4(make_config, tmp_path):
   train.train_and_evaluate(make_config(num_steps=2), tmp_path / 'base')
   finals = {}
-  for devices in (4, 2, 1):
+  for devices in (4, 1):
     workdir = tmp_path / f'on{devices}'
     shutil.copytree(tmp_path / 'base', workdir)
     state = train.train_and_evaluate(make_config(num_steps=4, num_devices=devices), workdir)
     finals[devices] = jax.device_get(state.params)
-  for devices in (2, 1):
-    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5),
-                 finals[devices], finals[4])
+  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5),
+               finals[1], finals[4])
 
 
 def test_the_three_data_placements_give_the_same_updates(make_config):
