@@ -1,17 +1,16 @@
 """Your own data: ordered class folders (jsemrep.data.folder) train and evaluate like any
 dataset; each bad input is one line and nothing is written."""
 
+import json
 import os
 import subprocess
 import sys
-from unittest import mock
 
 import numpy as np
 from PIL import Image
 import pytest
 
 from jsemrep import data
-from jsemrep import reader_autoencoder
 from jsemrep import runs
 from jsemrep.data import folder
 from jsemrep.errors import ConfigError, DataError, MissingDataError
@@ -54,10 +53,9 @@ def test_numeric_folders_train_in_numeric_order_and_evaluate(tmp_path):
   for label, height in zip(test['label'], heights):   # the bar of folder k at 8 + 6 k, x4/3
     assert abs(height - round((8 + 6 * label) * 64 / 48)) <= 2
   from eval import common  # pylint: disable=import-outside-toplevel
-  with mock.patch.object(reader_autoencoder, 'MIN_STEPS', 0):
-    common.evaluate(str(tmp_path / 'run'), ['interpolate_small'], flag_values={
-        'figure_images': 1})
-  assert (tmp_path / 'run' / 'eval' / 'interpolate_small.json').exists()
+  common.evaluate(str(tmp_path / 'run'), ['reconstruction', 'prototype_angles'])
+  angles = json.loads((tmp_path / 'run' / 'eval' / 'prototype_angles.json').read_text())
+  assert angles['dataset'] == 'folder' and angles['scores']
 
 
 def test_named_classes_take_the_order_given(tmp_path):
