@@ -85,3 +85,17 @@ def test_sharded_placement_holds_a_shard_per_device():
   arrays = {'image': np.zeros((62, 32, 32, 1), np.uint8), 'label': np.zeros((62,), np.int32)}
   placed = feed_lib.Feed(arrays, 'sharded', parallel.make_mesh(4), 0, 16)(0)
   assert {s.data.shape for s in placed['image'].addressable_shards} == {(16, 32, 32, 1)}
+
+
+def test_host_placement_reads_the_files_and_trains_what_the_device_placement_trains(
+    make_config, tmp_path, monkeypatch):
+  """data.placement=host reads each batch from the prepared files by random access
+  (jsemrep.data.Records) and never loads the split: the same batches, the same parameters."""
+  from jsemrep.data import pipeline  # pylint: disable=import-outside-toplevel
+  monkeypatch.setattr(pipeline, 'load', None)   # the whole split must never be read
+  host = train.train_and_evaluate(make_config(num_steps=3, **{'data.placement': 'host'}),
+                                  tmp_path / 'host')
+  monkeypatch.undo()
+  device = train.train_and_evaluate(make_config(num_steps=3), tmp_path / 'device')
+  jax.tree.map(np.testing.assert_array_equal, jax.device_get(host.params),
+               jax.device_get(device.params))

@@ -6,8 +6,10 @@
 - `sharded`: each device holds 1/N of the examples (the split padded to a multiple of
   N); the step gathers the batch from the shards with one psum over the data axis,
   so a split larger than one device's memory can train;
-- `host`: the split stays in host memory; a background thread gathers each step's
-  global batch (from the same `batch_indices`) a few steps ahead and places it.
+- `host`: a background thread gathers each step's global batch (from the same
+  `batch_indices`) a few steps ahead and places it, reading it from the prepared files
+  by random access (jsemrep.data.Records: the split is never all in memory) or from
+  arrays in host memory.
 """
 
 import concurrent.futures
@@ -71,7 +73,7 @@ class Feed:
 
   def __init__(self, arrays, placement, mesh, seed=None, batch_size=None):
     self.placement = placement
-    self.num_examples = len(arrays['label'])
+    self.num_examples = len(arrays) if hasattr(arrays, 'take') else len(arrays['label'])
     if placement == 'device':
       self._placed = parallel.replicate(arrays, mesh)
     elif placement == 'sharded':
@@ -91,6 +93,8 @@ class Feed:
   def _host_batch(self, step):
     indices = np.asarray(data.batch_indices(self._seed, step, self.num_examples,
                                             self._batch_size))
+    if hasattr(self._arrays, 'take'):   # Records: read from the files
+      return parallel.replicate(self._arrays.take(indices), self._mesh)
     return parallel.replicate({k: v[indices] for k, v in self._arrays.items()}, self._mesh)
 
   def __call__(self, step):

@@ -8,6 +8,8 @@ train one after the other or stacked."""
 import contextlib
 import os
 
+import numpy as np
+
 from jsemrep import checkpoint
 from jsemrep import data
 from jsemrep import methods
@@ -87,7 +89,7 @@ def _train_runs(specs, workdirs, changes, bound, train, mesh, stacked, failures=
   the message}, and the others train on (its state is None); runs stepped together
   with it resume from their last checkpoints without it."""
   spec = specs[0]
-  arrays = {'image': train['image'], 'label': train['label']}
+  arrays = train.get('records', {'image': train['image'], 'label': train['label']})
   pairs = None
   if bound.paired:
     arrays['identity_row'], pairs = resolve.paired_data(spec, train)
@@ -127,10 +129,18 @@ def _train_runs(specs, workdirs, changes, bound, train, mesh, stacked, failures=
 
 
 def _load_train_split(data_config, options):
-  """The training split; with several processes, process 0 prepares the dataset files
-  while the others wait, then every process reads them."""
-  load = lambda: data.load(data_config.name, 'train', data_config.data_dir or None,
-                           data_config.manual_dir or None, options)
+  """The training split: its arrays, or with data.placement=host its labels and its
+  files opened for random access (`records`); with several processes, process 0
+  prepares the dataset files while the others wait, then every process reads them."""
+  where = (data_config.name, 'train', data_config.data_dir or None,
+           data_config.manual_dir or None, options)
+
+  def load():
+    if data_config.placement != 'host':
+      return data.load(*where)
+    records = data.records(*where)   # the labels, and the files for random access
+    return {'label': records.labels, 'identity': records.identity, 'records': records,
+            'image': np.zeros((0, *records.image_shape), np.uint8)}
   if parallel.is_primary():
     train = load()
   parallel.barrier('dataset prepared')

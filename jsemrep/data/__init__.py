@@ -7,7 +7,7 @@ Names are imported on first use, so `jsemrep.data.line_geometry` and
 import importlib
 
 _API = {name: 'jsemrep.data.pipeline' for name in (
-    'batch_indices', 'cache_name', 'circular_labels', 'load', 'num_classes', 'prepare', 'register',
+    'batch_indices', 'cache_name', 'circular_labels', 'load', 'num_classes', 'prepare', 'records', 'register',
     'shuffled_positions', 'version', 'options_of')}
 _API['FolderOptions'] = 'jsemrep.data.folder'
 __all__ = sorted(_API)

@@ -53,6 +53,41 @@ def register(name, builder_cls):
   BUILDERS[name] = builder_cls
 
 
+class Records:
+  """A prepared split read by random access from its ArrayRecord files (the tfds data
+  source): `take(indices)` reads those examples only, so a split larger than memory can
+  train (data.placement=host). `labels` (and `identity`, where recorded) are read once,
+  in chunks, at opening; `image_shape` comes from the dataset's info."""
+
+  CHUNK = 1024
+
+  def __init__(self, source):
+    self._source = source
+    self.image_shape = tuple(source.dataset_info.features['image'].shape)
+    fields = {}
+    for start in range(0, len(source), self.CHUNK):
+      for example in source.__getitems__(range(start, min(start + self.CHUNK, len(source)))):
+        for name in ('label', 'identity'):
+          if name in example:
+            fields.setdefault(name, []).append(int(example[name]))
+    self.labels = np.asarray(fields.get('label', []), np.int32)
+    self.identity = np.asarray(fields['identity']) if 'identity' in fields else None
+
+  def __len__(self):
+    return len(self._source)
+
+  def take(self, indices):
+    """{'image', 'label'} of the examples at `indices` (read from the files)."""
+    examples = self._source.__getitems__([int(i) for i in indices])
+    return {'image': np.stack([e['image'] for e in examples]),
+            'label': np.asarray([e['label'] for e in examples], np.int32)}
+
+
+def records(name, split, data_dir=None, manual_dir=None, options=None):
+  """The split as Records (random access from the prepared files, never all in memory)."""
+  return Records(prepare(name, data_dir, manual_dir, options).as_data_source(split=split))
+
+
 def options_of(data_spec):
   """The FolderOptions of a run's data (its spec's or config's `data`), None for the
   other datasets."""
