@@ -3,6 +3,7 @@ while training share (`run = jsemrep.load_run(workdir)`)."""
 
 import dataclasses
 import functools
+import os
 from typing import Any, Optional
 
 import jax
@@ -16,7 +17,7 @@ from jsemrep import models
 from jsemrep import train_state
 from jsemrep import split as split_lib
 from jsemrep import sphere
-from jsemrep.errors import JsemrepError
+from jsemrep.errors import CheckpointError, JsemrepError
 
 
 class NoClassifierError(JsemrepError):
@@ -170,6 +171,10 @@ def restore_trained(workdir, step=None):
   no training config file is needed. Never writes into workdir."""
   spec = checkpoint.read_spec(workdir, step)
   if spec is None:
+    if os.path.exists(os.path.join(workdir, 'sweep.json')):
+      raise CheckpointError(f'{workdir} is the directory of a sweep, not of one run: give one of '
+                            f'its runs (listed in {os.path.join(workdir, "sweep.json")}), e.g. '
+                            f'--workdir={os.path.join(workdir, "VARIANT")}')
     raise checkpoint.no_checkpoint(workdir)
   bound = methods.bind([spec])
   # The target carries this process's placement, so a checkpoint saved on any number

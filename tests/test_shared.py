@@ -155,3 +155,30 @@ def test_damaged_prepared_files_are_one_line_naming_what_to_delete(mnist5k_dir, 
   with pytest.raises(DataError, match=f'the prepared files of mnist5k in {tmp_path}/mnist5k do not '
                                       r'read back \(.*\): delete .* and they are prepared again'):
     data.load('mnist5k', 'train', str(tmp_path), str(mnist5k_dir))
+
+
+def test_a_program_pointed_at_a_sweep_root_is_told_to_pick_a_run(tmp_path):
+  from jsemrep import runs  # pylint: disable=import-outside-toplevel
+  from jsemrep.errors import CheckpointError  # pylint: disable=import-outside-toplevel
+  (tmp_path / 'sweep.json').write_text('{"variants": []}')
+  with pytest.raises(CheckpointError, match=f'{tmp_path} is the directory of a sweep, not of one '
+                                            'run: give one of its runs'):
+    runs.load_run(str(tmp_path))
+
+
+def test_an_evaluator_that_does_not_apply_while_training_is_said(tiny_run):
+  import dataclasses  # pylint: disable=import-outside-toplevel
+  from jsemrep import runs  # pylint: disable=import-outside-toplevel
+  from train import during  # pylint: disable=import-outside-toplevel
+  spec = dataclasses.replace(runs.load_run(str(tiny_run)).spec, evals='reconstruction,leak')
+  said = []
+  during.DuringTraining(spec, said.append)
+  assert said == ['evaluation while training: leak does not apply to this run (atnl on mnist5k, '
+                  'semantic_dims 0); it is not run']
+
+
+def test_a_run_name_with_a_bar_stays_one_cell_of_the_report():
+  from jsemrep.report import tables  # pylint: disable=import-outside-toplevel
+  text = tables._table('### t', ['run'], {'a|b': (['a|b'], {'x': (1.0, 1.0, 1.0, 1)})},  # pylint: disable=protected-access
+                       [('x', True)])
+  assert text[4] == r'| a\|b | 1.000 |'

@@ -35,6 +35,11 @@ class DuringTraining:
     self.evaluators = [evaluators.get(name) for name in evaluator_names(spec)]
     self.say = say
     self.said = set()
+    for evaluator in self.evaluators:
+      if not evaluator.applies(spec):
+        say(f'evaluation while training: {evaluator.name} does not apply to this run '
+            f'({spec.method} on {spec.data.name}, semantic_dims {spec.model.semantic_dims}); '
+            'it is not run')
 
   def __call__(self, spec, params, step, model=None):
     run = runs.Run.of(spec, params, step, model=model, train_classifiers=False)

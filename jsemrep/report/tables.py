@@ -89,6 +89,7 @@ def _table(heading, lead, rows, columns):
   header = lead + [t for t, _ in titles]
   text = [heading, '', '| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
   for key, (cells, cols) in rows.items():
+    cells = [c.replace('|', r'\|') for c in cells]   # a run named a|b stays one cell
     for title, _ in titles:
       cell = '' if cols.get(title) is None else _cell(cols[title])
       cells = cells + [f'**{cell}**' if best[title] == key and cell else cell]
@@ -102,7 +103,7 @@ def _seeds(row):
   text = str(len(row['runs']) - len(failed))
   if failed:
     text += ' (' + '; '.join(f'seed {seed} failed: {message}' for seed, message in
-                             sorted(failed.items(), key=str)).replace('|', '/') + ')'
+                             sorted(failed.items(), key=str)) + ')'
   return text
 
 
