@@ -34,15 +34,32 @@ def chunk_size(n, chunk):
 
 def map_in_chunks(fn, array, chunk=1000):
   """fn over `array` in chunks of exactly `chunk_size(len(array), chunk)` rows (the
-  last one padded), so a jitted fn compiles for a few shapes whatever the length;
-  every chunk is dispatched before any result is fetched (one host sync). fn may
-  return a pytree of arrays."""
+  last one padded), so a jitted fn compiles for a few shapes whatever the length.
+  Chunks are dispatched a few ahead of the host copying their results into one
+  preallocated output (its memory once, not a list of parts and their concatenation).
+  fn may return a pytree of arrays."""
   n = len(array)
-  chunk = chunk_size(n, chunk)
-  pad = -n % chunk if n else chunk
-  padded = np.concatenate([array, np.zeros((pad, *array.shape[1:]), array.dtype)])
-  outs = [fn(padded[i:i + chunk]) for i in range(0, len(padded), chunk)]
-  return jax.tree.map(lambda *parts: np.concatenate([np.asarray(p) for p in parts])[:n], *outs)
+  size = chunk_size(n, chunk)
+
+  def piece(start):
+    part = np.asarray(array[start:start + size])
+    if len(part) < size:
+      part = np.concatenate([part, np.zeros((size - len(part), *part.shape[1:]), part.dtype)])
+    return fn(part)
+
+  starts = list(range(0, max(n, 1), size))
+  ahead = [piece(s) for s in starts[:2]]
+  out = None
+  for k, start in enumerate(starts):
+    result = ahead.pop(0)
+    if k + 2 < len(starts):
+      ahead.append(piece(starts[k + 2]))
+    if out is None:
+      out = jax.tree.map(lambda r: np.empty((n, *r.shape[1:]), r.dtype), result)
+    rows = min(size, n - start)
+    for o, r in zip(jax.tree.leaves(out), jax.tree.leaves(result)):
+      o[start:start + rows] = np.asarray(r)[:rows]
+  return out
 
 
 def encode(model, params, images, chunk=1000):

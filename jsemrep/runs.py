@@ -127,6 +127,9 @@ class Run:
     if codes.shape[-1:] != (self.spec.model.latent_dim,):
       raise TypeError(f'decode takes codes of shape (..., {self.spec.model.latent_dim}); '
                       f'got {codes.shape}')
+    if not np.all(np.isfinite(codes)):
+      bad = int(np.sum(~np.all(np.isfinite(codes), axis=-1)))
+      raise ValueError(f'decode takes finite codes; {bad} of them hold NaN or inf')
     return inference.to_images(inference.decode(self.model, self.params, codes, chunk),
                                self.spec.loss.reconstruction)
 

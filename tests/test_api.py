@@ -47,3 +47,12 @@ def test_the_public_api_is_what_dir_lists_and_each_name_is_documented():
     assert (getattr(jsemrep, name).__doc__ or '').strip(), f'{name} has no docstring'
   with pytest.raises(AttributeError, match="no attribute 'nothing'"):
     _ = jsemrep.nothing
+
+
+def test_decode_refuses_codes_that_are_not_finite(tiny_run):
+  run = jsemrep.load_run(tiny_run)
+  codes = np.zeros((3, 8), np.float32)
+  codes[1, 2] = np.nan
+  with pytest.raises(ValueError, match='decode takes finite codes; 1 of them hold NaN or inf'):
+    run.decode(codes)
+
