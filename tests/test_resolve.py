@@ -163,6 +163,7 @@ def test_variants_at_different_steps_are_not_stepped_together(make_config, tmp_p
                              tmp_path)
   assert str(e.value) == ('the variants stepped together are at different steps ([2, 0]); '
                           'resume them with --config.sweep_mode=sequential')
+  assert not (tmp_path / 'sweep.json').exists()   # refused before anything is written
 
 
 def test_a_split_method_needs_an_identity_at_two_classes(make_config):

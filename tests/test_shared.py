@@ -182,3 +182,8 @@ def test_a_run_name_with_a_bar_stays_one_cell_of_the_report():
   text = tables._table('### t', ['run'], {'a|b': (['a|b'], {'x': (1.0, 1.0, 1.0, 1)})},  # pylint: disable=protected-access
                        [('x', True)])
   assert text[4] == r'| a\|b | 1.000 |'
+
+
+def test_an_empty_workdir_is_refused_before_the_data_is_loaded(make_config):
+  with pytest.raises(ConfigError, match='--workdir is empty'):
+    train.train_and_evaluate(make_config(**{'data.name': 'lines'}), '')

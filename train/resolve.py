@@ -210,10 +210,13 @@ def complete(config, facts):
       stop_on_collapse=float(config.stop_on_collapse))
 
 
-def check_group(specs, facts, stacked):
-  """Refuses runs the data cannot train, or that cannot be stepped together; returns
-  the warnings to print."""
+def check_group(specs, facts, stacked, steps=()):
+  """Refuses runs the data cannot train, or that cannot be stepped together (stacked
+  runs whose latest checkpoints, `steps`, differ); returns the warnings to print."""
   spec = specs[0]
+  if stacked and len(set(steps)) > 1:
+    raise ConfigError(f'the variants stepped together are at different steps ({list(steps)}); '
+                      'resume them with --config.sweep_mode=sequential')
   if spec.batch_size > facts.num_examples:
     raise ConfigError(f'config batch_size={spec.batch_size} is not allowed: it exceeds the '
                       f'{facts.num_examples} training examples of {spec.data.name}')

@@ -1,9 +1,7 @@
-"""The training program: `train_and_evaluate(config, workdir)`.
-
-The config is resolved once (train/resolve.py) into one RunSpec per run, the method is
-bound once (jsemrep.methods.bind), and one compiled step (train/step.py) trains every
-run of the command in the loop (train/loop.py); a sweep's variants (train/sweep.py)
-train one after the other or stacked."""
+"""The training program, `train_and_evaluate(config, workdir)`: the config resolved once
+(train/resolve.py) into one RunSpec per run, the method bound once (methods.bind), one
+compiled step (train/step.py) for every run of the command in the loop (train/loop.py);
+a sweep's variants (train/sweep.py) train one after the other or stacked."""
 
 import contextlib
 import os
@@ -15,7 +13,7 @@ from jsemrep import data
 from jsemrep import methods
 from jsemrep import parallel
 from jsemrep import spec as spec_lib
-from jsemrep.errors import DivergedError
+from jsemrep.errors import ConfigError, DivergedError
 from train import feed as feed_lib
 from train import guards
 from train import loop
@@ -39,6 +37,8 @@ def train_and_evaluate(config, workdir):
   loss, never saving a non-finite state (in a sweep, that variant alone: SweepError
   after the others); on SIGTERM or SIGINT saves the current step and raises Preempted.
   """
+  if not str(workdir):
+    raise ConfigError('--workdir is empty: give the directory to train into')
   variants = sweep_lib.expand(config)
   for _, _, c in variants:
     resolve.validate(c)
@@ -61,7 +61,8 @@ def train_and_evaluate(config, workdir):
                               resolve.complete(sweep_lib.apply(config, overrides), facts))
   sweep, mode = config.sweep, config.sweep_mode   # the last reads of the config
   stacked = bool(sweep) and mode == 'vmap'
-  for warning in resolve.check_group(specs, facts, stacked):
+  steps = [checkpoint.latest_step(w) or 0 for w in workdirs]
+  for warning in resolve.check_group(specs, facts, stacked, steps):
     say(warning)
   bound = methods.bind(specs)
   if not sweep:
