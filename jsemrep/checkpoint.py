@@ -113,6 +113,13 @@ def _stderr_held():
         sys.stderr.flush()
 
 
+def steps(workdir):
+  """The steps of the checkpoints in workdir now (a fresh listing)."""
+  if not os.path.isdir(checkpoint_dir(workdir)):
+    return []
+  return sorted(manager(workdir, read_only=True).all_steps())
+
+
 def latest_step(workdir):
   if not os.path.isdir(checkpoint_dir(workdir)):
     return None

@@ -169,6 +169,9 @@ class Run:
     return np.asarray(self.classifier(field)[0](images)[0])
 
 
+ROTATION_RETRIES = 2
+
+
 def restore_trained(workdir, step=None):
   """(spec, state) of a trained run, rebuilt from the checkpoint's stored spec alone:
   no training config file is needed. Never writes into workdir."""
@@ -186,12 +189,19 @@ def restore_trained(workdir, step=None):
   abstract = jax.tree.map(
       lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=device),
       jax.eval_shape(lambda: train_state.create_train_state(bound, spec, jax.random.PRNGKey(0))))
-  mngr = checkpoint.manager(workdir, read_only=True)
-  try:
-    _, state = checkpoint.restore_good(mngr, workdir, abstract, step)
-  finally:
-    mngr.close()
-  return spec, bound, state
+  for attempt in range(ROTATION_RETRIES + 1):
+    mngr = checkpoint.manager(workdir, read_only=True)
+    newest = mngr.latest_step()
+    try:
+      _, state = checkpoint.restore_good(mngr, workdir, abstract, step)
+      return spec, bound, state
+    except CheckpointError:
+      # A trainer still running may have rotated the newest step away while it was read:
+      # that is no damage; read the newest again.
+      if step is not None or attempt == ROTATION_RETRIES or newest in checkpoint.steps(workdir):
+        raise
+    finally:
+      mngr.close()
 
 
 def load_run(workdir: str, step: Optional[int] = None) -> Run:

@@ -187,3 +187,19 @@ def test_a_run_name_with_a_bar_stays_one_cell_of_the_report():
 def test_an_empty_workdir_is_refused_before_the_data_is_loaded(make_config):
   with pytest.raises(ConfigError, match='--workdir is empty'):
     train.train_and_evaluate(make_config(**{'data.name': 'lines'}), '')
+
+
+def test_load_run_reads_again_when_a_trainer_rotates_the_newest_step_away(tiny_run, tmp_path,
+                                                                         monkeypatch):
+  import shutil  # pylint: disable=import-outside-toplevel
+  from jsemrep import checkpoint, runs  # pylint: disable=import-outside-toplevel
+  from jsemrep.errors import CheckpointError  # pylint: disable=import-outside-toplevel
+  shutil.copytree(tiny_run, tmp_path / 'run')
+  original = checkpoint.restore_good
+
+  def rotated(mngr, workdir, *args, **kwargs):   # step 4 vanishes while it is being read
+    monkeypatch.setattr(checkpoint, 'restore_good', original)
+    shutil.rmtree(tmp_path / 'run' / 'checkpoints' / '4')
+    raise CheckpointError('checkpoint .../4 is unusable: FileNotFoundError')
+  monkeypatch.setattr(checkpoint, 'restore_good', rotated)
+  assert runs.load_run(str(tmp_path / 'run')).step == 2
