@@ -46,6 +46,7 @@ def train_and_evaluate(config, workdir):
   earlier = sweep_lib.recorded_variants(workdir, config, [o for _, o, _ in variants]) \
       if config.sweep else []
   stored = [checkpoint.read_spec(w) for w in workdirs]
+  steps = [checkpoint.latest_step(w) or 0 for w in workdirs]   # before any process writes
   earlier_spec = next((s for s in (checkpoint.read_spec(os.path.join(workdir, v['workdir']))
                                    for v in earlier) if s is not None), None) if earlier else None
   mesh = parallel.make_mesh(config.num_devices or None)   # refused before any data load
@@ -61,7 +62,6 @@ def train_and_evaluate(config, workdir):
                               resolve.complete(sweep_lib.apply(config, overrides), facts))
   sweep, mode = config.sweep, config.sweep_mode   # the last reads of the config
   stacked = bool(sweep) and mode == 'vmap'
-  steps = [checkpoint.latest_step(w) or 0 for w in workdirs]
   for warning in resolve.check_group(specs, facts, stacked, steps):
     say(warning)
   bound = methods.bind(specs)
