@@ -118,11 +118,7 @@ def validate(config):
 
 def folder_options(config):
   """The FolderOptions of a config's data (None for the datasets other than folder)."""
-  if config.data.name != 'folder':
-    return None
-  classes = tuple(c.strip() for c in config.data.classes.split(',') if c.strip())
-  return folder.FolderOptions(classes, config.data.identity,
-                              tuple(config.data.image_size or ()))
+  return data.options_of(config.data)
 
 
 def _validate_data(config):

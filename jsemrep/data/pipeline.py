@@ -89,11 +89,14 @@ def records(name, split, data_dir=None, manual_dir=None, options=None):
 
 
 def options_of(data_spec):
-  """The FolderOptions of a run's data (its spec's or config's `data`), None for the
-  other datasets."""
+  """The FolderOptions of a run's data (its spec's `data`, or a config's, whose classes
+  are a comma-separated string), None for the other datasets."""
   if data_spec.name != 'folder':
     return None
-  return folder.FolderOptions(tuple(data_spec.classes), data_spec.identity,
+  classes = data_spec.classes
+  if isinstance(classes, str):
+    classes = [c.strip() for c in classes.split(',') if c.strip()]
+  return folder.FolderOptions(tuple(classes), data_spec.identity,
                               tuple(data_spec.image_size or ()))
 
 
