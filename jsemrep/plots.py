@@ -7,26 +7,36 @@ import matplotlib.pyplot as plt  # pylint: disable=wrong-import-position
 import numpy as np  # pylint: disable=wrong-import-position
 
 
-def image_rows(rows, path, title=None):
-  """One row of images per (label, images (S, H, W, C) in [0, 1]) item, saved to path."""
+def mosaic(rows, gap=2):
+  """The images of `rows` (label, images (S, H, W, C) in [0, 1]) laid out in one RGB
+  array, a row per item, `gap` white pixels between images; shorter rows end in white."""
+  height, width = np.asarray(rows[0][1][0]).shape[:2]
   columns = max(len(images) for _, images in rows)
-  fig, axes = plt.subplots(len(rows), columns, figsize=(0.6 * columns + 1.6, 0.65 * len(rows) + 0.4),
-                           squeeze=False)
-  for r, (label, images) in enumerate(rows):
-    for c in range(columns):
-      ax = axes[r, c]
-      ax.set_xticks([])
-      ax.set_yticks([])
-      for spine in ax.spines.values():
-        spine.set_visible(False)
-      if c < len(images):
-        image = np.asarray(images[c])
-        ax.imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap='gray', vmin=0, vmax=1)
-    axes[r, 0].set_ylabel(label, rotation=0, ha='right', va='center', fontsize=8)
+  out = np.ones((len(rows) * (height + gap) - gap, columns * (width + gap) - gap, 3), np.float32)
+  for r, (_, images) in enumerate(rows):
+    for c, image in enumerate(images):
+      image = np.clip(np.asarray(image, np.float32), 0, 1)
+      y, x = r * (height + gap), c * (width + gap)
+      out[y:y + height, x:x + width] = image if image.shape[-1] == 3 else image[..., :1]
+  return out
+
+
+def image_rows(rows, path, title=None):
+  """One row of images per (label, images (S, H, W, C) in [0, 1]) item, saved to path:
+  one mosaic drawn once, each row's label on its left."""
+  columns = max(len(images) for _, images in rows)
+  height = np.asarray(rows[0][1][0]).shape[0]
+  fig, ax = plt.subplots(figsize=(0.6 * columns + 1.6, 0.65 * len(rows) + 0.4))
+  ax.imshow(mosaic(rows), vmin=0, vmax=1, interpolation='nearest')
+  ax.set_xticks([])
+  ax.set_yticks([r * (height + 2) + height / 2 for r in range(len(rows))],
+                [label for label, _ in rows], fontsize=8)
+  ax.tick_params(length=0)
+  for spine in ax.spines.values():
+    spine.set_visible(False)
   if title:
     fig.suptitle(title, fontsize=10)
-  fig.subplots_adjust(left=0.16, right=0.99, top=0.93 if title else 0.99, bottom=0.01,
-                      wspace=0.05, hspace=0.1)
+  fig.subplots_adjust(left=0.16, right=0.99, top=0.93 if title else 0.99, bottom=0.01)
   fig.savefig(path, dpi=100)
   plt.close(fig)
 

@@ -43,21 +43,42 @@ def digit_like_images(labels, size=28, seed=0):
   return images
 
 
-@pytest.fixture(scope='session')
-def mnist5k_dir(tmp_path_factory):
-  """A manual dir with a 200-digit mnist_5k.csv.gz (20 per class)."""
-  directory = tmp_path_factory.mktemp('mnist5k_manual')
+def shared_once(tmp_path_factory, name, make):
+  """tmp/NAME made once by make(path) for the whole session: in the directory every
+  xdist worker shares, the first worker to get there makes it while the others wait,
+  then all use it (the fixtures' data, runs and readers are built once, not per worker)."""
+  from jsemrep import files  # pylint: disable=import-outside-toplevel
+  root = tmp_path_factory.getbasetemp()
+  if os.environ.get('PYTEST_XDIST_WORKER'):
+    root = root.parent
+  path, done = root / name, root / f'{name}.done'
+  with files.locked(str(root / f'{name}.lock')):
+    if not done.exists():
+      path.mkdir(exist_ok=True)
+      make(path)
+      done.touch()
+  return path
+
+
+def _write_digits(directory):
   labels = np.repeat(np.arange(10), 20)
   images = digit_like_images(labels)
   table = np.concatenate([images.reshape(len(labels), -1), labels[:, None]], axis=1)
   with gzip.open(directory / 'mnist_5k.csv.gz', 'wt') as f:
     np.savetxt(f, table, fmt='%d', delimiter=',')
-  return directory
+
+
+@pytest.fixture(scope='session')
+def mnist5k_dir(tmp_path_factory):
+  """A manual dir with a 200-digit mnist_5k.csv.gz (20 per class)."""
+  return shared_once(tmp_path_factory, 'mnist5k_manual', _write_digits)
 
 
 @pytest.fixture(scope='session')
 def data_dir(tmp_path_factory):
-  return tmp_path_factory.mktemp('datasets')
+  """The session's datasets (prepared under their own locks by whichever test needs
+  one first) and, beside them, its readers."""
+  return shared_once(tmp_path_factory, 'shared_data', lambda path: None) / 'datasets'
 
 
 def tiny_config(data_dir, manual_dir, **overrides):
@@ -111,25 +132,25 @@ def stepper(spec, mesh, stacked=False, **kwargs):
           parallel.replicate(spec.knobs(bound.terms), mesh))
 
 
+def _train(config):
+  from train import train  # pylint: disable=import-outside-toplevel
+  return lambda path: train.train_and_evaluate(config, path / 'run')
+
+
 @pytest.fixture(scope='session')
 def tiny_run(tmp_path_factory, data_dir, mnist5k_dir):
   """A tiny atnl run on the 200-digit fixture, trained once per session (4 steps);
   copy it (shutil.copytree) before writing into it."""
-  from train import train  # pylint: disable=import-outside-toplevel
-  workdir = tmp_path_factory.mktemp('tiny_run') / 'run'
-  train.train_and_evaluate(tiny_config(data_dir, mnist5k_dir), workdir)
-  return workdir
+  return shared_once(tmp_path_factory, 'tiny_run',
+                     _train(tiny_config(data_dir, mnist5k_dir))) / 'run'
 
 
 @pytest.fixture(scope='session')
 def tiny_rotated_run(tmp_path_factory, data_dir, mnist5k_dir):
   """A tiny atnl run on rotated_mnist5k built from the 200-digit fixture (every
   identity at 7 angles), trained once per session."""
-  from train import train  # pylint: disable=import-outside-toplevel
-  workdir = tmp_path_factory.mktemp('tiny_rotated') / 'run'
-  train.train_and_evaluate(tiny_config(data_dir, mnist5k_dir, **{'data.name': 'rotated_mnist5k'}),
-                           workdir)
-  return workdir
+  return shared_once(tmp_path_factory, 'tiny_rotated', _train(
+      tiny_config(data_dir, mnist5k_dir, **{'data.name': 'rotated_mnist5k'}))) / 'run'
 
 
 def _cache_classifier(data_dir, manual_dir, dataset, field):

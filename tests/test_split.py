@@ -14,6 +14,7 @@ from jsemrep import parallel
 from jsemrep import split
 from jsemrep import sphere
 from jsemrep.errors import ConfigError
+from jsemrep.evaluators import leak
 from jsemrep.methods import terms
 from tests.conftest import spec_of, stepper
 from train import feed as feed_lib
@@ -92,8 +93,16 @@ def test_cross_on_a_hand_built_decoder():
   np.testing.assert_allclose(outputs['cross_decoded'].ravel(), [5, 6, 3, 4])
   spec = spec_of(checks_config(semantic_dims=2)).static()
   assert terms.cross_term(outputs, batch, None, spec, None) == pytest.approx((5 + 6 + 0 + 1) / 4)
-  # c(u, i) = (3, 4), c(u, j) = (3, 3)
-  assert terms.c_invariance_term(outputs, batch, None, spec, None) == pytest.approx(1.0)
+  # c(u, i) = (3, 4), c(u, j) = (3, 3): a gap of 1, against twice the spread of the global
+  # batch's c, (3, 4) and (3, 3) about (3, 3.5): 2 x 0.25.
+  outputs['z_all'] = jnp.concatenate([outputs['z'], outputs['same_mu']])
+  assert terms.c_invariance_term(outputs, batch, None, spec, None) == pytest.approx(2.0)
+  # s: the donor's (5, 6) and the anchor's (0, 0) at its class: unit and zero directions
+  # (a gap of 1) against the batch's directions (1, 2)/sqrt(5) and 0 (spread 0.25).
+  assert terms.s_invariance_term(outputs, batch, None, spec, None) == pytest.approx(2.0)
+  scaled = {k: 3.0 * v for k, v in outputs.items()}     # scale-free: shrinking c cannot help
+  for term in (terms.c_invariance_term, terms.s_invariance_term):
+    assert term(scaled, batch, None, spec, None) == pytest.approx(2.0)
 
 
 def checks_config(method='atnl_split', **model):
@@ -190,3 +199,15 @@ def test_evaluators_edit_and_interpolate_on_s_of_a_split_run(make_config, rotate
   common.evaluate(tmp_path, names, split='validation', flag_values={'figure_images': 1})
   for name in names:
     assert (tmp_path / 'eval' / f'{name}_validation.json').exists()
+
+
+def test_the_mlp_probe_reads_a_class_that_a_linear_probe_cannot():
+  """Class 0 on a ring of radius 1, class 1 on radius 3, at random angles: no line
+  separates them, a hidden layer does."""
+  rng = np.random.default_rng(0)
+  labels = rng.integers(0, 2, 1200)
+  angle = rng.uniform(0, 2 * np.pi, 1200)
+  codes = (1 + 2 * labels)[:, None] * np.stack([np.cos(angle), np.sin(angle)], -1)
+  read = {probe: leak.probe_accuracy(codes[:1000], labels[:1000], codes[1000:], labels[1000:],
+                                     probe) for probe in leak.PROBES}
+  assert read['linear'] < 0.7 and read['mlp'] > 0.95, read

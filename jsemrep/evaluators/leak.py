@@ -1,5 +1,8 @@
-"""`leak`: what each part of a split latent (jsemrep.split) gives away, by linear probes
-(logistic regression fitted on the train split's latent means, scored on the split):
+"""`leak`: what each part of a split latent (jsemrep.split) gives away, by probes fitted
+after training on the frozen latent means of the train split and scored on the split —
+a linear one (logistic regression) and a small MLP, which reads what a linear probe
+misses (a part can hide the class from a critic that trained beside it, or from a
+linear read, and still hold it):
 the class (the angle) from c, which should be near chance when c keeps only what holds
 across classes, and the class from s (high: s carries it); with a second field (the
 digit of rotated_mnist5k, standing in for the identity, whose individuals differ
@@ -8,6 +11,7 @@ share of the split's most common value. Applies to split runs only."""
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
 
 from jsemrep import split as split_lib
 from jsemrep.evaluators.base import Column, Evaluator, Result
@@ -15,12 +19,20 @@ from jsemrep.evaluators.base import Column, Evaluator, Result
 SECOND_FIELD = 'digit'
 
 
-def probe_accuracy(x_train, y_train, x_test, y_test):
-  """Accuracy on (x_test, y_test) of a logistic regression fitted on standardised
-  x_train (each feature scaled by the train mean and deviation)."""
+PROBES = ('linear', 'mlp')
+
+
+def probe_accuracy(x_train, y_train, x_test, y_test, probe='linear'):
+  """Accuracy on (x_test, y_test) of a probe fitted on standardised x_train (each
+  feature scaled by the train mean and deviation): 'linear', a logistic regression;
+  'mlp', one hidden layer of 128 ReLUs, stopped on a tenth of x_train held out."""
   mean, scale = x_train.mean(0), x_train.std(0) + 1e-6
-  probe = LogisticRegression(max_iter=2000).fit((x_train - mean) / scale, y_train)
-  return float(probe.score((x_test - mean) / scale, y_test))
+  if probe == 'linear':
+    model = LogisticRegression(max_iter=2000)
+  else:
+    model = MLPClassifier((128,), early_stopping=True, max_iter=200, random_state=0)
+  model.fit((x_train - mean) / scale, y_train)
+  return float(model.score((x_test - mean) / scale, y_test))
 
 
 def chance(values):
@@ -39,16 +51,20 @@ def evaluate(run, split, seed, figure_dir):
   for field in fields:
     key = 'class' if field == 'label' else field
     for part in ('s', 'c'):
-      scores[f'{key}_from_{part}'] = probe_accuracy(parts['train'][part], train[field],
-                                                    parts[split][part], scored[field])
+      for probe in PROBES:
+        suffix = '' if probe == 'linear' else f'_{probe}'
+        scores[f'{key}_from_{part}{suffix}'] = probe_accuracy(
+            parts['train'][part], train[field], parts[split][part], scored[field], probe)
     info[f'{key}_chance'] = chance(scored[field])
   return Result(scores, None, info)
 
 
 EVALUATORS = (Evaluator('leak', (
     Column('class_from_c', 'class from c (want chance)', higher=False),
+    Column('class_from_c_mlp', 'class from c, MLP (want chance)', higher=False),
     Column('class_from_s', 'class from s'),
     Column('digit_from_s', 'digit from s (want chance)', higher=False),
+    Column('digit_from_s_mlp', 'digit from s, MLP (want chance)', higher=False),
     Column('digit_from_c', 'digit from c'),
 ), evaluate, applies=lambda spec: spec.model.semantic_dims > 0,
     title='leak probes of a split latent'),)

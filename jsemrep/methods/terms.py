@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 
 from jsemrep import losses
+from jsemrep import sphere
 from jsemrep import split
 
 
@@ -45,13 +46,33 @@ def cross_term(outputs, batch, key, spec, knobs):
                                spec.loss.reconstruction)
 
 
+def relative_gap(a, b, reference):
+  """mean |a - b|^2 over the batch, relative to twice the spread of `reference` (the
+  mean squared distance of its rows from their mean): about 1 when a and b are unrelated
+  draws from codes spread like the reference, 0 when a = b, and unchanged when every
+  code is scaled, so the codes cannot shrink to lower it. The reference is the global
+  batch, so the value does not depend on how the batch is split across devices."""
+  spread = jnp.mean(jnp.sum((reference - reference.mean(0)) ** 2, axis=-1))
+  return jnp.mean(jnp.sum((a - b) ** 2, axis=-1)) / (2.0 * spread + 1e-8)
+
+
 def c_invariance_term(outputs, batch, key, spec, knobs):
-  """|c(u, i) - c(u, j)|^2 of the latent means, averaged over the batch: one
-  identity's rest c at two classes."""
+  """c of one identity at two classes alike: relative_gap of the latent means' rest
+  parts c(u, i) and c(u, j), against the spread of c over the global batch."""
   del batch, key, knobs
   dims = spec.model.semantic_dims
-  return jnp.mean(jnp.sum((split.rest(outputs['mu'], dims)
-                           - split.rest(outputs['same_mu'], dims)) ** 2, axis=-1))
+  return relative_gap(split.rest(outputs['mu'], dims), split.rest(outputs['same_mu'], dims),
+                      split.rest(outputs['z_all'], dims))
+
+
+def s_invariance_term(outputs, batch, key, spec, knobs):
+  """s of two identities at one class alike, c_invariance's counterpart (emptying c of
+  the class pushes the identity into s): relative_gap of the directions of s of the
+  donor x(u', j) and of the anchor's identity at that class x(u, j)."""
+  del batch, key, knobs
+  direction = lambda z: sphere.normalize(split.semantic(z, spec.model.semantic_dims))
+  return relative_gap(direction(outputs['donor_mu']), direction(outputs['same_mu']),
+                      direction(outputs['z_all']))
 
 
 def triplet_term(outputs, batch, key, spec, knobs):
@@ -74,7 +95,7 @@ def per_example_normal(key, positions, shape):
 
 TERMS = {}   # name -> (term function, default weight)
 LABELLED = ('atn', 'triplet', 'ordinal_triplet')   # terms that read class labels
-PAIRED = ('cross', 'c_invariance')                 # terms that read paired identities
+PAIRED = ('cross', 'c_invariance', 's_invariance')   # terms that read paired identities
 # Each term's random key is the step's loss key folded with a number fixed by the
 # term's name, so adding or dropping a term leaves every other term's draws alone.
 # atn and triplet keep the numbers they had (their places among the sorted terms of
@@ -112,3 +133,4 @@ register_term('triplet', triplet_term, 1.0)
 register_term('ordinal_triplet', ordinal_triplet_term, 1.0)
 register_term('cross', cross_term, 10.0)
 register_term('c_invariance', c_invariance_term, 0.0)
+register_term('s_invariance', s_invariance_term, 0.0)

@@ -79,6 +79,20 @@ def draw_pairs(labels, num_classes, per_pair, seed, circular=False):
   return starts, ends
 
 
+READ_BLOCK = 8192   # codes decoded at once: bounds the images held (64x64x3: 400 MB)
+
+
+def _read_decoded(codes, decode, readers):
+  """{name: labels (M,)} of each reader on the images decoded from codes (M, d), in
+  blocks of READ_BLOCK codes."""
+  out = {name: np.empty(len(codes), np.int32) for name in readers}
+  for start in range(0, len(codes), READ_BLOCK):
+    images = decode(codes[start:start + READ_BLOCK])
+    for name, read in readers.items():
+      out[name][start:start + len(images)] = np.asarray(read(images))
+  return out
+
+
 def ordinal_study(z, labels, prototypes, decode, classify, per_step, per_pair, seed,
                   circular=False, semantic_dims=0, second=None):
   """Scores of direct and semantic, lerp and slerp paths between encoded examples.
@@ -100,34 +114,44 @@ def ordinal_study(z, labels, prototypes, decode, classify, per_step, per_pair, s
   distances = np.abs(np.asarray(sphere.class_step(y1, y2, circular, k)))
   raw = {'start_index': starts.tolist(), 'end_index': ends.tolist(),
          'start_class': y1.tolist(), 'end_class': y2.tolist(), 'kinds': {}}
+  groups, codes = [], []   # every path's codes first: one decode and one read of them all
   for name in PATH_KINDS:
     interp, kind = name.split('_')
-    per_kind = {'predicted': [], 'correct': [], 'monotone': [], 'visits': []}
     for distance in np.unique(distances):
       sel = distances == distance
       ts = sphere.path_ts(per_step * int(distance) + 1)
       a, b = jnp.asarray(z[starts[sel]]), jnp.asarray(z[ends[sel]])
-      ya, yb = jnp.asarray(y1[sel]), jnp.asarray(y2[sel])
       if kind == 'direct':
-        codes = split.direct_paths(a, b, ts, interp, semantic_dims)
+        group = split.direct_paths(a, b, ts, interp, semantic_dims)
       else:
-        codes = split.semantic_paths(a, b, ya, yb, prototypes, ts, interp, circular, semantic_dims)
-      flat = np.asarray(codes).reshape(-1, codes.shape[-1])
-      images = decode(flat)
-      readers = [(per_kind, classify)]
-      if second is not None:
-        per_kind.setdefault('second', {key: [] for key in per_kind})
-        readers.append((per_kind['second'], second))
-      for record, reader in readers:
-        predicted = np.asarray(reader(images)).reshape(codes.shape[:2]).astype(np.int32)
-        scores = path_scores(jnp.asarray(predicted), ya, yb, ts, circular, k)
-        record['predicted'] += predicted.tolist()
-        for key in ('correct', 'monotone', 'visits'):
-          record[key] += np.asarray(scores[key]).tolist()
-    if second is not None:
+        group = split.semantic_paths(a, b, jnp.asarray(y1[sel]), jnp.asarray(y2[sel]),
+                                     prototypes, ts, interp, circular, semantic_dims)
+      groups.append((name, sel, ts, group.shape[:2]))
+      codes.append(np.asarray(group).reshape(-1, group.shape[-1]))
+  readers = _read_decoded(np.concatenate(codes), decode,
+                          {'first': classify} if second is None else
+                          {'first': classify, 'second': second})
+  offset = 0
+  for name, sel, ts, shape in groups:
+    per_kind = raw['kinds'].setdefault(name, {'predicted': [], 'correct': [], 'monotone': [],
+                                              'visits': []})
+    size = shape[0] * shape[1]
+    for reader, labels_read in readers.items():
+      if reader == 'second':
+        record = per_kind.setdefault('second', {key: [] for key in per_kind if key != 'second'})
+      else:
+        record = per_kind
+      predicted = labels_read[offset:offset + size].reshape(shape)
+      scores = path_scores(jnp.asarray(predicted), jnp.asarray(y1[sel]), jnp.asarray(y2[sel]), ts,
+                           circular, k)
+      record['predicted'] += predicted.tolist()
+      for key in ('correct', 'monotone', 'visits'):
+        record[key] += np.asarray(scores[key]).tolist()
+    offset += size
+  if second is not None:
+    for per_kind in raw['kinds'].values():
       per_kind['agreement'] = [int(np.sum(np.array(a) == np.array(b))) for a, b in
                                zip(per_kind['predicted'], per_kind['second']['predicted'])]
-    raw['kinds'][name] = per_kind
   return summarize(raw), raw
 
 
