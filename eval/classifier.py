@@ -14,7 +14,7 @@ from absl import flags
 from absl import logging
 
 from eval import common
-from jsemrep import classifier
+from jsemrep import readers
 from jsemrep.data import folder
 
 FLAGS = flags.FLAGS
@@ -26,11 +26,11 @@ flags.DEFINE_string('manual_dir', None, 'The dataset\'s source directory, as tra
 flags.DEFINE_list('classes', [], 'The folder dataset: its class order (as data.classes).')
 flags.DEFINE_string('identity', '', 'The folder dataset: its identity pattern (data.identity).')
 flags.DEFINE_list('image_size', [], 'The folder dataset: H,W to resize to (data.image_size).')
-flags.DEFINE_integer('epochs', classifier.MAX_EPOCHS, 'The most training epochs; training stops '
-                     'once the validation accuracy has not improved for classifier.PATIENCE '
+flags.DEFINE_integer('epochs', readers.MAX_EPOCHS, 'The most training epochs; training stops '
+                     'once the validation accuracy has not improved for readers.PATIENCE '
                      'epochs.')
 flags.DEFINE_string('field', 'label', 'Integer field of the dataset to predict.')
-flags.DEFINE_enum('arch', 'cnn', sorted(classifier.ARCHITECTURES),
+flags.DEFINE_enum('arch', 'cnn', sorted(readers.ARCHITECTURES),
                   'cnn: the evaluation classifier; mlp: the second reader.')
 
 
@@ -41,10 +41,10 @@ def main(argv):
   if FLAGS.dataset == 'folder':
     options = folder.FolderOptions(tuple(FLAGS.classes), FLAGS.identity,
                                    tuple(int(v) for v in FLAGS.image_size))
-  _, info = classifier.load_or_train(FLAGS.dataset, FLAGS.data_dir, FLAGS.manual_dir,
+  _, info = readers.load_or_train(FLAGS.dataset, FLAGS.data_dir, FLAGS.manual_dir,
                                      epochs=FLAGS.epochs, field=FLAGS.field, arch=FLAGS.arch,
                                      options=options)
-  where = classifier.classifier_dir(FLAGS.dataset, FLAGS.data_dir, FLAGS.field, FLAGS.arch,
+  where = readers.classifier_dir(FLAGS.dataset, FLAGS.data_dir, FLAGS.field, FLAGS.arch,
                                     options)
   print(f'{FLAGS.dataset}: classifier ({FLAGS.arch}) of {FLAGS.field}, validation accuracy '
         f'{info["validation_accuracy"]:.4f} (epoch {info["best_epoch"]} of {info["epochs"]}), '

@@ -147,15 +147,15 @@ class Run:
     (arch 'mlp': the second reader): classify(images in [0, 1] or uint8) -> (labels,
     features). Trained on first use (and cached beside the datasets) unless
     train_classifiers is False."""
-    from jsemrep import classifier as classifier_lib  # pylint: disable=import-outside-toplevel
+    from jsemrep import readers  # pylint: disable=import-outside-toplevel
     if ('classifier', field, arch) not in self._cache:
       data = self.spec.data
       if self.train_classifiers:
-        reader = classifier_lib.load_or_train(
+        reader = readers.load_or_train(
             data.name, data.data_dir or None, data.manual_dir or None, field=field, arch=arch,
             options=self.folder_options)
       else:
-        reader = classifier_lib.load_cached(data.name, data.data_dir or None, field, arch,
+        reader = readers.load_cached(data.name, data.data_dir or None, field, arch,
                                             self.folder_options)
         if reader is None:
           raise NoClassifierError(

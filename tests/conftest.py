@@ -154,10 +154,9 @@ def tiny_rotated_run(tmp_path_factory, data_dir, mnist5k_dir):
 
 
 def _cache_classifier(data_dir, manual_dir, dataset, field):
-  from jsemrep import classifier  # pylint: disable=import-outside-toplevel
-  from jsemrep import reader_autoencoder  # pylint: disable=import-outside-toplevel
-  with mock.patch.object(reader_autoencoder, 'MIN_STEPS', 0):   # 3 epochs of the fixture
-    classifier.load_or_train(dataset, str(data_dir), str(manual_dir), epochs=1, field=field)
+  from jsemrep import readers  # pylint: disable=import-outside-toplevel
+  with mock.patch.object(readers.autoencoder, 'MIN_STEPS', 0):   # 3 epochs of the fixture
+    readers.load_or_train(dataset, str(data_dir), str(manual_dir), epochs=1, field=field)
 
 
 @pytest.fixture(scope='session')

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from jsemrep import classifier
+from jsemrep import readers
 from tests.conftest import ROOT, program_env
 
 DOCS = ['README.md', 'CHANGELOG.md'] + sorted(
@@ -128,7 +128,7 @@ def _has_table(text):
 @pytest.mark.parametrize('path', ['README.md', 'docs/results.md'])
 def test_every_results_table_is_stamped_with_the_current_readers(path):
   """docs/results.md: every section with a table; the README: its Results section."""
-  current = f'readers v{classifier.CLASSIFIER_VERSION}'
+  current = f'readers v{readers.VERSION}'
   text = _text(path)
   assert set(re.findall(r'readers v\d+', text)) == {current}
   sections = _sections(text)

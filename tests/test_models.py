@@ -7,6 +7,8 @@ import pytest
 
 from jsemrep import models
 from jsemrep import parallel
+from jsemrep.readers import autoencoder as reader_autoencoder
+from jsemrep.readers import classifier as reader_classifier
 from tests.conftest import spec_of, stepper
 
 
@@ -138,34 +140,31 @@ def test_a_bfloat16_run_trains_and_keeps_float32_state(make_config):
 
 
 def test_classifier_augmentation_is_per_image_in_range_and_keyed():
-  from jsemrep import reader_training  # pylint: disable=import-outside-toplevel
   image = jnp.zeros((32, 32, 1)).at[8:24, 14:18].set(1.0)
   keys = jax.random.split(jax.random.PRNGKey(0), 8)
-  out = jax.vmap(reader_training.augment)(keys, jnp.broadcast_to(image, (8, 32, 32, 1)))
+  out = jax.vmap(reader_classifier.augment)(keys, jnp.broadcast_to(image, (8, 32, 32, 1)))
   assert out.shape == (8, 32, 32, 1) and float(out.min()) >= 0 and float(out.max()) <= 1
   assert len({np.asarray(o).tobytes() for o in out}) == 8       # every image its own draw
-  np.testing.assert_array_equal(out[0], reader_training.augment(keys[0], image))
+  np.testing.assert_array_equal(out[0], reader_classifier.augment(keys[0], image))
   assert float(out.sum(axis=(1, 2, 3)).std()) > 0                # contrast/noise vary the mass
   # A blur of sigma ~0 leaves an image alone; sigma 1 spreads the bar sideways.
-  np.testing.assert_allclose(reader_training._blur(image, 1e-6), image, atol=1e-6)  # pylint: disable=protected-access
-  assert float(reader_training._blur(image, 1.0)[16, 13, 0]) > 0.1  # pylint: disable=protected-access
+  np.testing.assert_allclose(reader_classifier._blur(image, 1e-6), image, atol=1e-6)  # pylint: disable=protected-access
+  assert float(reader_classifier._blur(image, 1.0)[16, 13, 0]) > 0.1  # pylint: disable=protected-access
 
 
 def test_mix_reconstructions_replaces_whole_images_at_the_share():
-  from jsemrep import reader_training  # pylint: disable=import-outside-toplevel
   images, reconstructions = jnp.zeros((1000, 4, 4, 1)), jnp.ones((1000, 4, 4, 1))
   key = jax.random.PRNGKey(0)
-  np.testing.assert_array_equal(reader_training.mix_reconstructions(key, 0.0, images, reconstructions),
+  np.testing.assert_array_equal(reader_classifier.mix_reconstructions(key, 0.0, images, reconstructions),
                                 images)
-  np.testing.assert_array_equal(reader_training.mix_reconstructions(key, 1.0, images, reconstructions),
+  np.testing.assert_array_equal(reader_classifier.mix_reconstructions(key, 1.0, images, reconstructions),
                                 reconstructions)
-  per_image = reader_training.mix_reconstructions(key, 0.5, images, reconstructions).mean(axis=(1, 2, 3))
+  per_image = reader_classifier.mix_reconstructions(key, 0.5, images, reconstructions).mean(axis=(1, 2, 3))
   assert set(np.unique(per_image)) == {0.0, 1.0}                 # whole images, never blends
   assert 0.45 < float(per_image.mean()) < 0.55
 
 
 def test_reader_autoencoder_learns_to_reconstruct(monkeypatch):
-  from jsemrep import reader_autoencoder  # pylint: disable=import-outside-toplevel
   monkeypatch.setattr(reader_autoencoder, 'MIN_STEPS', 0)   # 30 steps: near, not exact
   rng = np.random.default_rng(0)
   bars = np.zeros((64, 32, 32, 1), np.uint8)
@@ -177,35 +176,32 @@ def test_reader_autoencoder_learns_to_reconstruct(monkeypatch):
   # Each bar is given back nearer than the mean image is to it: it reads the image.
   assert np.abs(out.astype(float) - bars).mean() < 0.6 * np.abs(bars.mean(0) - bars).mean()
   # A reader given the autoencoder reads each image as the autoencoder gives it back.
-  from jsemrep import reader_training  # pylint: disable=import-outside-toplevel
-  model = reader_training.ARCHITECTURES['mlp'](2)
+  model = reader_classifier.ARCHITECTURES['mlp'](2)
   params = model.init(jax.random.PRNGKey(1), jnp.zeros((1, 32, 32, 1)))['params']
-  _, through = reader_training.predict(model, params, bars.astype(np.float32) / 255,
+  _, through = reader_classifier.predict(model, params, bars.astype(np.float32) / 255,
                                   autoencoder=autoencoder)
-  _, direct = reader_training.predict(model, params, out)
+  _, direct = reader_classifier.predict(model, params, out)
   np.testing.assert_allclose(through, direct, rtol=1e-5, atol=1e-6)
-  assert not np.allclose(reader_training.predict(model, params, bars)[1], direct, atol=1e-3)
+  assert not np.allclose(reader_classifier.predict(model, params, bars)[1], direct, atol=1e-3)
   with pytest.raises(ValueError, match="reconstruction_share=1.0 needs the readers' autoencoder"):
     split = {'image': bars, 'label': np.zeros(64, np.int32)}
-    reader_training.train_classifier(split, split, split, 2, epochs=1, reconstruction_share=1.0)
+    reader_classifier.train_classifier(split, split, split, 2, epochs=1, reconstruction_share=1.0)
 
 
 def test_classifier_training_stops_when_validation_stops_improving():
-  from jsemrep import reader_training  # pylint: disable=import-outside-toplevel
   rng = np.random.default_rng(0)
   labels = np.arange(512) % 2
   images = (rng.integers(0, 40, (512, 8, 8, 1)) + 200 * labels[:, None, None, None]).astype(np.uint8)
   split = {'image': images, 'label': labels.astype(np.int32)}
-  _, _, info = reader_training.train_classifier(split, split, split, 2, epochs=20,
+  _, _, info = reader_classifier.train_classifier(split, split, split, 2, epochs=20,
                                            reconstruction_share=0)
   # Perfect from its first epochs on: it stops PATIENCE epochs after its best.
   assert info['validation_accuracy'] == 1.0 == info['test_accuracy']
-  assert info['epochs'] == info['best_epoch'] + reader_training.PATIENCE < 20
+  assert info['epochs'] == info['best_epoch'] + reader_classifier.PATIENCE < 20
 
 
 def test_reader_autoencoder_trains_at_least_min_steps():
   """A few epochs of a small dataset are too few steps (mnist5k's 3,600 digits gave 84)."""
-  from jsemrep import reader_autoencoder  # pylint: disable=import-outside-toplevel
   assert reader_autoencoder.num_steps(3600) == reader_autoencoder.MIN_STEPS == 500
   assert reader_autoencoder.num_steps(25200) == 3 * (25200 // 128) == 588   # rotated_mnist5k
   assert reader_autoencoder.num_steps(64, epochs=30) == 500

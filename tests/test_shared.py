@@ -9,12 +9,14 @@ import sys
 import threading
 import time
 
+import jax.numpy as jnp
+import numpy as np
 import pytest
 
 from eval import common
-from jsemrep import classifier
 from jsemrep import files
 from jsemrep.errors import ConfigError, DataError
+from jsemrep.readers import cache as reader_cache
 from tests.conftest import ROOT, program_env
 from train import sweep as sweep_lib
 from train import train
@@ -40,11 +42,11 @@ def test_two_evaluations_needing_one_missing_reader_train_it_once(tmp_path, monk
     time.sleep(0.5)    # the other caller arrives meanwhile and waits at the lock
     os.makedirs(directory, exist_ok=True)
     files.write_json(os.path.join(directory, 'info.json'), {
-        'data_version': classifier.data.version('mnist5k'),
-        'classifier_version': classifier.CLASSIFIER_VERSION})
-  monkeypatch.setattr(classifier, '_train_reader', train_reader)
-  monkeypatch.setattr(classifier, '_restore', lambda directory, *args: directory)
-  threads = [threading.Thread(target=classifier.load_or_train, args=('mnist5k',))
+        'data_version': reader_cache.data.version('mnist5k'),
+        'classifier_version': reader_cache.VERSION})
+  monkeypatch.setattr(reader_cache, '_train_reader', train_reader)
+  monkeypatch.setattr(reader_cache, '_restore', lambda directory, *args: directory)
+  threads = [threading.Thread(target=reader_cache.load_or_train, args=('mnist5k',))
              for _ in range(2)]
   for t in threads:
     t.start()
@@ -55,17 +57,17 @@ def test_two_evaluations_needing_one_missing_reader_train_it_once(tmp_path, monk
 
 def test_a_reader_cache_of_another_version_or_damaged_is_trained_again(tmp_path, monkeypatch):
   monkeypatch.setenv('JSEMREP_CLASSIFIER_DIR', str(tmp_path))
-  directory = classifier.classifier_dir('mnist5k')
+  directory = reader_cache.classifier_dir('mnist5k')
   os.makedirs(directory)
-  info = {'data_version': classifier.data.version('mnist5k'),
-          'classifier_version': classifier.CLASSIFIER_VERSION}
+  info = {'data_version': reader_cache.data.version('mnist5k'),
+          'classifier_version': reader_cache.VERSION}
   for stored, current in ((info, True), ({**info, 'classifier_version': 4}, False),
                           ('{"data_version": "1.1', False)):
     with open(os.path.join(directory, 'info.json'), 'w', encoding='utf-8') as f:
       f.write(stored if isinstance(stored, str) else json.dumps(stored))
-    assert classifier._current(classifier._stored_info(directory), 'mnist5k') is current  # pylint: disable=protected-access
-  os.makedirs(classifier.autoencoder_dir('mnist5k'))
-  assert classifier.load_cached('mnist5k') is None   # a damaged one is not read
+    assert reader_cache._current(reader_cache._stored_info(directory), 'mnist5k') is current  # pylint: disable=protected-access
+  os.makedirs(reader_cache.autoencoder_dir('mnist5k'))
+  assert reader_cache.load_cached('mnist5k') is None   # a damaged one is not read
 
 
 def test_damaged_reader_params_name_the_directory_to_delete(tmp_path):
@@ -73,20 +75,33 @@ def test_damaged_reader_params_name_the_directory_to_delete(tmp_path):
   (tmp_path / 'params' / '_METADATA').write_text('{broken')
   with pytest.raises(DataError, match=f'the reader stored in {tmp_path} is damaged .*: delete '
                                       'that directory and it is trained again'):
-    classifier._restore_params(str(tmp_path), lambda: {'w': classifier.jnp.zeros(3)})  # pylint: disable=protected-access
+    reader_cache._restore_params(str(tmp_path), lambda: {'w': jnp.zeros(3)})  # pylint: disable=protected-access
+
+
+def test_reader_params_whose_bytes_changed_are_refused_by_their_digests(tmp_path):
+  params = {'w': np.arange(3, dtype=np.float32)}
+  reader_cache.save(str(tmp_path), params, {'dataset': 'x'})
+  restore = lambda: reader_cache._restore_params(str(tmp_path), lambda: {'w': jnp.zeros(3)})  # pylint: disable=protected-access
+  np.testing.assert_array_equal(restore()['w'], params['w'])
+  info = json.loads((tmp_path / 'info.json').read_text())
+  info['digests']["['w']"] = '0' * 64       # as if the stored bytes no longer matched
+  (tmp_path / 'info.json').write_text(json.dumps(info))
+  with pytest.raises(DataError, match='is damaged .*do not match the digests saved with them.*'
+                                      'delete that directory'):
+    restore()
 
 
 def test_an_unwritable_reader_cache_is_refused_before_training(tmp_path, monkeypatch):
   (tmp_path / 'file').write_text('')
   monkeypatch.setenv('JSEMREP_CLASSIFIER_DIR', str(tmp_path / 'file' / 'cache'))
   with pytest.raises(DataError, match=r"the readers' cache .*/file/cache/mnist5k is not writable"):
-    classifier.load_or_train('mnist5k')
+    reader_cache.load_or_train('mnist5k')
 
 
 def test_a_trailing_slash_in_the_data_dir_names_the_same_caches(tmp_path, monkeypatch):
   monkeypatch.delenv('JSEMREP_CLASSIFIER_DIR', raising=False)
-  assert classifier.classifier_dir('mnist5k', f'{tmp_path}/datasets/') == \
-      classifier.classifier_dir('mnist5k', f'{tmp_path}/datasets')
+  assert reader_cache.classifier_dir('mnist5k', f'{tmp_path}/datasets/') == \
+      reader_cache.classifier_dir('mnist5k', f'{tmp_path}/datasets')
 
 
 def test_a_damaged_sweep_record_is_one_line(make_config, tmp_path):

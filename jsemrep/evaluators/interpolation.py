@@ -10,7 +10,7 @@ import os
 import jax.numpy as jnp
 import numpy as np
 
-from jsemrep import reader_training
+from jsemrep import readers
 from jsemrep import plots
 from jsemrep import runs
 from jsemrep import split as split_lib
@@ -56,7 +56,7 @@ def evaluate(run, split, seed, figure_dir, *, images_per_class_step, paths_per_c
   scored = run.split(split)
   classify, info = run.classifier()
   try:   # the second reader; while training, only once it is cached
-    second, second_info = run.classifier(arch=reader_training.SECOND_READER)
+    second, second_info = run.classifier(arch=readers.SECOND_READER)
   except runs.NoClassifierError:
     second, second_info = None, None
   prototypes = run.prototypes()

@@ -19,7 +19,7 @@ from jsemrep import images as images_lib
 from jsemrep import inference
 from jsemrep import losses
 from jsemrep import models
-from jsemrep.data import pipeline
+from jsemrep.readers import loop
 
 EPOCHS = 3
 MIN_STEPS = 500   # the schedules that served rotated_mnist5k (588 steps) and synthetic_heads
@@ -57,10 +57,10 @@ def train(images, epochs=EPOCHS, seed=0):
   opt_state = tx.init(params)
   batch = min(BATCH, len(images))
   device_images = jnp.asarray(images)
-  for step in range(num_steps(len(images), epochs)):
-    idx = pipeline.batch_indices(seed, step, len(images), batch)
-    params, opt_state = _train_step(model, tx, params, opt_state,
-                                    images_lib.to_float(device_images[idx]))
+  step = lambda params, opt_state, idx, number: _train_step(
+      model, tx, params, opt_state, images_lib.to_float(device_images[idx]))
+  params, _ = loop.train_steps(step, params, opt_state, seed, len(images), batch,
+                               range(num_steps(len(images), epochs)))
   return model, params
 
 

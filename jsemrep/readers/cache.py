@@ -1,7 +1,7 @@
 """The evaluation classifier: a CNN trained on a dataset's training split, cached
 beside the datasets, used to label decoded images and to give features for FID,
 precision and recall (docs/evaluation.md). It reads every image as the readers'
-autoencoder (jsemrep.reader_autoencoder, one per dataset, cached beside it) gives it
+autoencoder (jsemrep.readers.autoencoder, one per dataset, cached beside it) gives it
 back."""
 
 import functools
@@ -14,12 +14,13 @@ import jax.numpy as jnp
 import numpy as np
 import orbax.checkpoint as ocp
 
+from jsemrep import checkpoint
 from jsemrep import data
 from jsemrep import errors
 from jsemrep import files
 from jsemrep import models
-from jsemrep import reader_autoencoder
-from jsemrep.reader_training import ARCHITECTURES, MAX_EPOCHS, predict, train_classifier
+from jsemrep.readers import autoencoder as autoencoder_lib
+from jsemrep.readers.classifier import ARCHITECTURES, MAX_EPOCHS, predict, train_classifier
 from jsemrep.data import pipeline
 from jsemrep.errors import DataError
 
@@ -45,19 +46,21 @@ def autoencoder_dir(dataset, data_dir=None, options=None):
   return os.path.join(_root(data_dir), f'{data.cache_name(dataset, options)}-reader-autoencoder')
 
 
-CLASSIFIER_VERSION = 5   # 2: per-image augmentation, trained until validation stops
-                         # improving; 3: and reconstructions of a reader-owned autoencoder;
-                         # 4: every image read through that autoencoder (docs/choices.md);
-                         # 5: that autoencoder trained for at least MIN_STEPS steps
+VERSION = 5   # the readers' version, "readers v5" in every table. 2: per-image augmentation, trained until validation stops
+              # improving; 3: and reconstructions of a reader-owned autoencoder; 4: every
+              # image read through that autoencoder (docs/choices.md); 5: that autoencoder
+              # trained for at least MIN_STEPS steps
 
 
 def save(directory, params, info):
-  """Saves a reader: its params, then its info.json (atomically, last: a reader whose
-  info.json reads back is whole)."""
+  """Saves a reader: its params, then its info.json with the params' digests
+  (atomically, last: a reader whose info.json reads back is whole, and its params are
+  checked against the digests when read, as a run's checkpoints are)."""
   os.makedirs(directory, exist_ok=True)
   with ocp.StandardCheckpointer() as ckpt:
     ckpt.save(os.path.join(os.path.abspath(directory), 'params'), params, force=True)
-  files.write_json(os.path.join(directory, 'info.json'), info, indent=2)
+  files.write_json(os.path.join(directory, 'info.json'),
+                   {**info, 'digests': checkpoint.digests(params)}, indent=2)
 
 
 def _stored_info(directory):
@@ -87,17 +90,23 @@ def _writable(directory):
 def _current(info, dataset):
   """Whether a stored classifier is of this dataset version and classifier version."""
   return (info is not None and info.get('data_version') == data.version(dataset)
-          and info.get('classifier_version') == CLASSIFIER_VERSION)
+          and info.get('classifier_version') == VERSION)
 
 
 def _restore_params(directory, init):
+  """The stored params, checked against the digests saved with them (a reader stored
+  before digests were saved has none to check)."""
   abstract = jax.eval_shape(init)
+  expected = (_stored_info(directory) or {}).get('digests')
   try:
     with ocp.StandardCheckpointer() as ckpt:
-      return ckpt.restore(os.path.join(os.path.abspath(directory), 'params'), abstract)
+      params = ckpt.restore(os.path.join(os.path.abspath(directory), 'params'), abstract)
+    if expected is not None and checkpoint.digests(params) != expected:
+      raise ValueError('its arrays do not match the digests saved with them')
   except Exception as e:  # pylint: disable=broad-except
     raise DataError(f'the reader stored in {directory} is damaged ({errors.one_line(e)}): delete '
                     'that directory and it is trained again') from e
+  return params
 
 
 def load_or_train_autoencoder(dataset, data_dir=None, manual_dir=None, options=None):
@@ -118,11 +127,11 @@ def _train_autoencoder(directory, dataset, data_dir, manual_dir, options):
   images = data.load(dataset, 'train', data_dir, manual_dir, options)['image']
   print(f'training the readers\' autoencoder of {dataset}', flush=True)
   start = time.perf_counter()
-  _, params = reader_autoencoder.train(images)
+  _, params = autoencoder_lib.train(images)
   save(directory, params, {'dataset': dataset, 'data_version': data.version(dataset),
-                           'classifier_version': CLASSIFIER_VERSION,
-                           'epochs': reader_autoencoder.EPOCHS,
-                           'steps': reader_autoencoder.num_steps(len(images)),
+                           'classifier_version': VERSION,
+                           'epochs': autoencoder_lib.EPOCHS,
+                           'steps': autoencoder_lib.num_steps(len(images)),
                            'seconds': round(time.perf_counter() - start),
                            'image_shape': list(images.shape[1:])})
 
@@ -158,7 +167,7 @@ def _train_reader(directory, dataset, data_dir, manual_dir, epochs, field, arch,
   _, params, info = train_classifier(splits['train'], splits['validation'], splits['test'], k,
                                      epochs, arch=arch, autoencoder=autoencoder)
   save(directory, params, {'dataset': dataset, 'field': field, 'arch': arch, 'data_version':
-                           data.version(dataset), 'classifier_version': CLASSIFIER_VERSION,
+                           data.version(dataset), 'classifier_version': VERSION,
                            'num_classes': k, **info,
                            'image_shape': list(splits['train']['image'].shape[1:])})
 

@@ -1,7 +1,7 @@
 """Training the evaluation readers and reading images with them: per-image augmentation,
 a share of the training images replaced by the readers' autoencoder's reconstructions,
 training until the validation accuracy stops improving, and prediction of labels and
-features with every image read through that autoencoder (jsemrep.reader_autoencoder)."""
+features with every image read through that autoencoder (jsemrep.readers.autoencoder)."""
 
 import functools
 import time
@@ -11,11 +11,11 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from jsemrep import data
 from jsemrep import images as images_lib
 from jsemrep import inference
 from jsemrep import models
-from jsemrep import reader_autoencoder
+from jsemrep.readers import autoencoder as autoencoder_lib
+from jsemrep.readers import loop
 
 BATCH = 128
 ARCHITECTURES = {'cnn': models.Classifier, 'mlp': models.MLPClassifier}
@@ -73,11 +73,11 @@ def _logits_and_features(model, params, images):
 
 def predict(model, params, images, chunk=1000, autoencoder=None):
   """(labels (N,), features (N, F)) for uint8 or [0, 1] float images, each read as
-  `autoencoder` ((model, params) of jsemrep.reader_autoencoder) gives it back, if given."""
+  `autoencoder` ((model, params) of jsemrep.readers.autoencoder) gives it back, if given."""
   if images.dtype != np.uint8:
     images = np.round(np.clip(images, 0, 1) * 255).astype(np.uint8)
   if autoencoder is not None:
-    images = reader_autoencoder.reconstruct(*autoencoder, images, chunk)
+    images = autoencoder_lib.reconstruct(*autoencoder, images, chunk)
   logits, features = inference.map_in_chunks(
       functools.partial(_logits_and_features, model, params), images, chunk)
   return logits.argmax(-1), features
@@ -99,7 +99,7 @@ def train_classifier(train, validation, test, num_classes, epochs=MAX_EPOCHS, se
   """(model, params, info) of a classifier trained with per-image augmentation until
   its validation accuracy has not improved for PATIENCE epochs (at most `epochs`); the
   parameters of its best validation epoch are kept. With `autoencoder` ((model, params)
-  of jsemrep.reader_autoencoder), a `reconstruction_share` of the training images is
+  of jsemrep.readers.autoencoder), a `reconstruction_share` of the training images is
   drawn, per image and step, as its reconstruction instead, and validation and test
   images are read through it. info: test_accuracy, validation_accuracy, epochs
   (trained), best_epoch, reconstruction_share."""
@@ -118,15 +118,16 @@ def train_classifier(train, validation, test, num_classes, epochs=MAX_EPOCHS, se
   images, labels = jnp.asarray(train['image']), jnp.asarray(train['label'])
   reconstructions = images
   if reconstruction_share:
-    reconstructions = jnp.asarray(reader_autoencoder.reconstruct(*autoencoder, train['image']))
+    reconstructions = jnp.asarray(autoencoder_lib.reconstruct(*autoencoder, train['image']))
+  step = lambda params, opt_state, idx, number: _train_step(
+      model, tx, float(reconstruction_share), params, opt_state,
+      images_lib.to_float(images[idx]), images_lib.to_float(reconstructions[idx]), labels[idx],
+      jax.random.fold_in(key, number))
   best, best_params, best_epoch, epoch = -1.0, params, 0, 0
   while epoch < epochs and epoch - best_epoch < PATIENCE:
-    for step in range(epoch * steps_per_epoch, (epoch + 1) * steps_per_epoch):
-      idx = data.batch_indices(seed, step, len(labels), batch)
-      params, opt_state = _train_step(model, tx, float(reconstruction_share), params,
-                                      opt_state, images_lib.to_float(images[idx]),
-                                      images_lib.to_float(reconstructions[idx]), labels[idx],
-                                      jax.random.fold_in(key, step))
+    params, opt_state = loop.train_steps(
+        step, params, opt_state, seed, len(labels), batch,
+        range(epoch * steps_per_epoch, (epoch + 1) * steps_per_epoch))
     epoch += 1
     score = accuracy(model, params, validation, autoencoder)
     if score > best:
