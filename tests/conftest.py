@@ -153,10 +153,11 @@ def tiny_rotated_run(tmp_path_factory, data_dir, mnist5k_dir):
       tiny_config(data_dir, mnist5k_dir, **{'data.name': 'rotated_mnist5k'}))) / 'run'
 
 
-def _cache_classifier(data_dir, manual_dir, dataset, field):
+def _cache_classifier(data_dir, manual_dir, dataset, field, arch='cnn'):
   from jsemrep import readers  # pylint: disable=import-outside-toplevel
   with mock.patch.object(readers.autoencoder, 'MIN_STEPS', 0):   # 3 epochs of the fixture
-    readers.load_or_train(dataset, str(data_dir), str(manual_dir), epochs=1, field=field)
+    readers.load_or_train(dataset, str(data_dir), str(manual_dir), epochs=1, field=field,
+                          arch=arch)
 
 
 @pytest.fixture(scope='session')
@@ -164,6 +165,13 @@ def mnist5k_classifier(data_dir, mnist5k_dir):
   """The fixture's evaluation classifier, cached beside the session's datasets where
   every run on them finds it; one epoch: the tests are about mechanics, not accuracy."""
   _cache_classifier(data_dir, mnist5k_dir, 'mnist5k', 'label')
+
+
+@pytest.fixture(scope='session')
+def mnist5k_readers(mnist5k_classifier, data_dir, mnist5k_dir):
+  """The evaluation classifier and the second reader: with both cached, what an
+  evaluation reads does not depend on which other test has cached the second first."""
+  _cache_classifier(data_dir, mnist5k_dir, 'mnist5k', 'label', arch='mlp')
 
 
 @pytest.fixture(scope='session')

@@ -19,8 +19,10 @@ from train import train
 
 
 def report_of(runs_dir):
+  """(collected table, markdown, rows) of the runs below runs_dir."""
   table = report.collect(str(runs_dir))
-  return table, report.markdown(report.group(table)), report.item_rows(table)
+  rows = report.rows(table)
+  return table, report.markdown(rows), rows
 
 
 def test_every_evaluator_writes_what_the_report_reads(tiny_run, mnist5k_classifier, tmp_path):
@@ -71,7 +73,7 @@ def test_viewpoint_end_to_end_feeds_its_table(tiny_rotated_run, rotated_classifi
   _, _, items = report_of(tmp_path / 'runs')
   evaluator = evaluators.get('viewpoint')
   for op in record['scores']:
-    columns = items[('viewpoint', 'rotated_mnist5k', 'rot', op.replace('_', '-'))]['columns']
+    columns = items[('viewpoint', 'rotated_mnist5k', 'rot', op.replace('_', '-'))].columns
     assert set(columns) == {c.title for c in evaluator.columns}
     for column in evaluator.columns:
       assert columns[column.title][0] == pytest.approx(lookup(record['scores'][op], column.key))
@@ -129,22 +131,21 @@ def test_while_training_an_evaluator_without_its_classifier_waits(tiny_run, monk
 
 
 def test_training_logs_the_configured_evaluators_every_eval_every_steps(make_config,
-                                                                         mnist5k_classifier,
+                                                                         mnist5k_readers,
                                                                          tmp_path):
   train.train_and_evaluate(make_config(eval_every=4, evals='reconstruction,interpolate_small'),
                            tmp_path / 'run')
   records = [json.loads(line) for line in open(tmp_path / 'run' / 'metrics.jsonl')]
   assert [r['step'] for r in records] == [2, 4]
   assert not [k for k in records[0] if k.startswith('val/')]    # every eval_every steps only
-  # What is logged is what the evaluator gives for those parameters on validation (the
-  # second reader's columns where it is cached).
+  # What is logged is what the evaluator gives for those parameters on validation, the
+  # second reader's columns included (it is cached).
   run = dataclasses.replace(runs.load_run(str(tmp_path / 'run')), train_classifiers=False)
   small = evaluators.get('interpolate_small')
   result = small(run, 'validation', 0)
   logged = {k for k in records[1] if k.startswith('val/')}
   assert logged == {'val/reconstruction/rec', 'val/reconstruction/kl'} | set(
       during.flat_scores(small, result))
-  assert {f'val/interpolate_small/{c.key}' for c in small.columns
-          if 'second' not in c.key and 'agreement' not in c.key} <= logged
+  assert {f'val/interpolate_small/{c.key}' for c in small.columns} <= logged
   assert records[-1]['val/interpolate_small/slerp_semantic.visits'] == pytest.approx(
       result.scores['slerp_semantic']['visits'])

@@ -141,7 +141,7 @@ def test_a_run_on_heads_trains_and_its_inbetween_record_feeds_the_report(heads_d
     source, label = (test, m // 2) if m % 2 == 0 else (between, m // 2)
     at = np.flatnonzero((source['identity'] == head) & (source['label'] == label))[0]
     np.testing.assert_allclose(truth[m], source['image'][at] / 255, atol=1e-6)
-  rows = report.item_rows(report.collect(str(tmp_path / 'runs')))
+  rows = report.rows(report.collect(str(tmp_path / 'runs')))
   assert ('inbetween', 'synthetic_heads', 'atnl', 'oracle') in rows
-  table = report.item_markdown(rows)
+  table = report.markdown(rows)
   assert all(column.title in table for column in inbetween_lib.COLUMNS)

@@ -1,11 +1,12 @@
-"""The results report's library (eval.report is its program): rows of every run below
-a directory (rows.py) and their markdown and paired differences (tables.py)."""
+"""The results report's library (eval.report is its program): the rows of every run
+below a directory, one Row type for per-run and per-item tables (rows.py), their
+markdown and paired differences (tables.py), and the figures of sweeps (sweeps.py)."""
 
-from jsemrep.report.rows import (collect, column_title, display_name, group, group_name,
-                                 item_rows, table_columns)
-from jsemrep.report.tables import (differences, differences_markdown, item_differences,
-                                   item_differences_markdown, item_markdown, markdown)
+from jsemrep.report.rows import (Row, collect, column_title, display_name, group_name, rows,
+                                 table_columns)
+from jsemrep.report.sweeps import sweep_axes, sweep_plots
+from jsemrep.report.tables import differences, differences_markdown, markdown
 
-__all__ = ['collect', 'column_title', 'differences', 'differences_markdown', 'display_name',
-           'group', 'group_name', 'item_differences', 'item_differences_markdown',
-           'item_markdown', 'item_rows', 'markdown', 'table_columns']
+__all__ = ['Row', 'collect', 'column_title', 'differences', 'differences_markdown',
+           'display_name', 'group_name', 'markdown', 'rows', 'sweep_axes', 'sweep_plots',
+           'table_columns']

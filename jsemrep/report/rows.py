@@ -1,13 +1,15 @@
 """Result rows: every evaluation JSON below a directory of runs, grouped into rows (a
 run group: the runs that differ only in their training seed) with a mean and a 95 %
 interval per declared column (docs/evaluation.md), and rows per item for evaluators
-with a row per item of a run (the editing operators)."""
+with a row per item of a run (the editing operators): one Row type for both."""
 
+import dataclasses
 import glob
 import json
 import os
 import re
 import sys
+from typing import Optional
 
 import numpy as np
 
@@ -92,32 +94,75 @@ def display_name(fields):
 FAILED = 'failed'   # the record eval.failures writes for a seed that did not train
 
 
-def group(table):
-  """{group: {'runs': [...], 'fields': ..., 'columns': {title: (mean, low, high, seeds)}}}."""
+@dataclasses.dataclass(frozen=True)
+class Row:
+  """A row of a results table: a run group (the runs that differ only in their training
+  seed) in the per-run table of its dataset (evaluator None), or one item of a group
+  (an editing operator) in the table of an evaluator with a row per item.
+
+  columns: {title: (mean, low, high, runs)}; per_path: {title: each run's per-path
+  values} of the columns that have them (what paired differences resample); failed:
+  {seed: message} of the group's seeds that did not train."""
+  evaluator: Optional[str]
+  dataset: str
+  group: str
+  item: Optional[str]
+  name: str
+  runs: tuple
+  seeds: tuple
+  uses_labels: Optional[bool]
+  failed: dict
+  columns: dict
+  per_path: dict
+
+  @property
+  def key(self):
+    """(evaluator, dataset, group, item): unique among the rows of one directory."""
+    return (self.evaluator, self.dataset, self.group, self.item)
+
+  def counterpart(self, group):
+    """The key of this row's row in `group` (same table, same item)."""
+    return (self.evaluator, self.dataset, group, self.item)
+
+  def public(self):
+    """What results.json records of the row: everything but the per-path values."""
+    return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+            if f.name != 'per_path'}
+
+
+def rows(table):
+  """{Row.key: Row} of `collect`'s table: the per-run rows, then the per-item rows."""
+  return {**_run_rows(table), **_item_rows(table)}
+
+
+def _run_rows(table):
+  """The per-run rows: every declared column of every evaluator with one row per run."""
   groups = {}
   for run, results in table.items():
     groups.setdefault(group_name(run), []).append((run, results))
   out = {}
   for name, members in sorted(groups.items()):
     fields = next(iter(members[0][1].values()))
-    row = {'runs': [run for run, _ in members], 'dataset': fields.get('dataset', '?'),
-           'name': display_name(fields) if 'method' in fields else name,
-           'uses_labels': fields.get('uses_labels'),
-           'seeds': sorted({r.get('seed') for _, rs in members for r in rs.values()}, key=str),
-           'failed': {r.get('seed'): r.get('message', '') for _, rs in members
-                      for (name, _), r in rs.items() if name == FAILED},
-           'columns': {}, '_per_path': {}}
+    columns, per_path = {}, {}
     for title, evaluator, split, column in table_columns():
       results = [rs[evaluator.name, split] for _, rs in members
                  if lookup(rs.get((evaluator.name, split), {}).get('scores'), column.key)
                  is not None]
       if results:
-        row['columns'][title] = _interval(
-            [r['scores'] for r in results], [r.get('paths') for r in results], column) + (
-                len(results),)
+        columns[title] = _interval([r['scores'] for r in results],
+                                   [r.get('paths') for r in results], column) + (len(results),)
         if column.per_path is not None and all(r.get('paths') for r in results):
-          row['_per_path'][title] = [column.per_path(r['paths']) for r in results]
-    out[name] = row
+          per_path[title] = [column.per_path(r['paths']) for r in results]
+    row = Row(evaluator=None, dataset=fields.get('dataset', '?'), group=name, item=None,
+              name=display_name(fields) if 'method' in fields else name,
+              runs=tuple(run for run, _ in members),
+              seeds=tuple(sorted({r.get('seed') for _, rs in members for r in rs.values()},
+                                 key=str)),
+              uses_labels=fields.get('uses_labels'),
+              failed={r.get('seed'): r.get('message', '') for _, rs in members
+                      for (evaluator_name, _), r in rs.items() if evaluator_name == FAILED},
+              columns=columns, per_path=per_path)
+    out[row.key] = row
   return out
 
 
@@ -147,12 +192,11 @@ def _bootstrap(per_run):
   return intervals.bootstrap([r[0] for r in per_run], weights, groups=groups)
 
 
-def item_rows(table):
-  """{(evaluator, dataset, group, item): {'name', 'seeds', 'columns': {title: (mean,
-  low, high, seeds)}}} of the evaluators whose table has a row per item of a run (the
-  editing operators and references): the interval a two-level bootstrap over seeds x
-  paths, or seeds x identities where the columns give the paths' groups (every run of a
-  group is scored on the same paths)."""
+def _item_rows(table):
+  """The rows of the evaluators whose table has a row per item of a run (the editing
+  operators and references): the interval a two-level bootstrap over seeds x paths, or
+  seeds x identities where the columns give the paths' groups (every run of a group is
+  scored on the same paths)."""
   out = {}
   for evaluator in evaluators.registry().values():
     if evaluator.rows is None:
@@ -160,20 +204,25 @@ def item_rows(table):
     groups = {}
     for run, results in table.items():
       if (evaluator.name, 'test') in results and results[evaluator.name, 'test'].get('scores'):
-        groups.setdefault(group_name(run), []).append(results[evaluator.name, 'test'])
+        groups.setdefault(group_name(run), []).append((run, results[evaluator.name, 'test']))
     for name, members in sorted(groups.items()):
-      per_member = [evaluator.rows(m) for m in members]
+      per_member = [evaluator.rows(m) for _, m in members]
       for item in per_member[0]:
-        if not all(item in rows for rows in per_member):
+        if not all(item in rows_of for rows_of in per_member):
           continue
-        row = {'name': display_name(members[0]), 'seeds': len(members), 'columns': {},
-               '_per_path': {}}
+        columns, per_path = {}, {}
         for column in evaluator.columns:
-          per_run = [column.per_path(rows[item][1]) for rows in per_member]
+          per_run = [column.per_path(rows_of[item][1]) for rows_of in per_member]
           interval = _bootstrap(per_run)
           if interval is not None:
-            row['columns'][column.title] = interval + (len(members),)
-            row['_per_path'][column.title] = per_run
-        out[(evaluator.name, members[0]['dataset'], name, item.replace('_', '-'))] = row
+            columns[column.title] = interval + (len(members),)
+            per_path[column.title] = per_run
+        first = members[0][1]
+        row = Row(evaluator=evaluator.name, dataset=first['dataset'], group=name,
+                  item=item.replace('_', '-'), name=display_name(first),
+                  runs=tuple(run for run, _ in members),
+                  seeds=tuple(sorted((m.get('seed') for _, m in members), key=str)),
+                  uses_labels=first.get('uses_labels'), failed={}, columns=columns,
+                  per_path=per_path)
+        out[row.key] = row
   return out
-

@@ -10,19 +10,16 @@ from jsemrep.metrics import intervals
 from jsemrep.report.rows import table_columns
 
 
-def differences(groups, against):
-  """{row: {title: (mean, low, high)}}: for every other row of `against`'s dataset and
-  every column both have per-path values of (on the same paths), the paired
-  difference row - against (intervals.paired_difference)."""
-  if against not in groups:
-    raise JsemrepError(f'--against={against}: no such row; rows: {", ".join(sorted(groups))}')
-  reference = groups[against]
-  out = {}
-  for name, row in groups.items():
-    if name == against or row['dataset'] != reference['dataset']:
-      continue
-    out[name] = _paired_cells(row['_per_path'], reference['_per_path'])
-  return out
+def differences(rows, against):
+  """{Row.key: {title: (mean, low, high)}}: for every row of another group whose table
+  and item `against` also has (so the same paths), the paired difference row -
+  against of every column both have per-path values of (intervals.paired_difference)."""
+  if not any(row.group == against for row in rows.values()):
+    raise JsemrepError(f'--against={against}: no such row; rows: '
+                       f'{", ".join(sorted({row.group for row in rows.values()}))}')
+  return {key: _paired_cells(row.per_path, rows[row.counterpart(against)].per_path)
+          for key, row in rows.items()
+          if row.group != against and row.counterpart(against) in rows}
 
 
 def _paired_cells(per_path, reference):
@@ -52,21 +49,36 @@ def _difference_text(cell):
   return f'{mean:+.3f} [{low:+.3f}, {high:+.3f}]' + (' within noise' if low <= 0 <= high else '')
 
 
-def differences_markdown(diffs, groups, against):
-  """The table of `differences`; '' when no column has per-path values in both rows (a
-  table of empty cells says nothing)."""
-  titles = [t for t, _, _, _ in table_columns() if any(t in c for c in diffs.values())]
-  if not titles:
-    return ''
-  text = [f'### Paired differences to {against} ({groups[against]["name"]}), '
-          f'{groups[against]["dataset"]}', '',
-          '| run | method | ' + ' | '.join(titles) + ' |', '|' + '---|' * (len(titles) + 2)]
-  for name, cells in diffs.items():
-    text.append(f'| {name} | {groups[name]["name"]} | '
-                + ' | '.join(_difference_text(cells.get(t)) for t in titles) + ' |')
-  return '\n'.join(text + ['', 'Row minus the reference row; 95 % interval of the paired '
-                            'difference (seeds of each row resampled, the shared paths drawn '
-                            'once for both). "within noise": the interval includes 0.']) + '\n'
+def differences_markdown(diffs, rows, against):
+  """The tables of `differences`: one per table with a paired column, '' where no
+  column has per-path values in both rows (a table of empty cells says nothing)."""
+  text = []
+  for evaluator, dataset in sorted({key[:2] for key in diffs},
+                                   key=lambda k: (k[0] is not None, str(k))):
+    keys = [k for k in diffs if k[:2] == (evaluator, dataset)]
+    if evaluator is None:
+      titles = [t for t, _, _, _ in table_columns() if any(t in diffs[k] for k in keys)]
+      base = rows[(None, dataset, against, None)]
+      heading, lead = f'### Paired differences to {against} ({base.name}), {dataset}', 'method'
+      cells = lambda key: [key[2], rows[key].name]
+    else:
+      named = evaluators.get(evaluator)
+      titles = [c.title for c in named.columns if any(c.title in diffs[k] for k in keys)]
+      heading = (f'### {dataset}: {named.title or evaluator}, paired differences to '
+                 f'{against}')
+      lead, cells = 'item', lambda key: [key[2], key[3]]
+    if not titles:
+      continue
+    text += [heading, '', f'| run | {lead} | ' + ' | '.join(titles) + ' |',
+             '|' + '---|' * (len(titles) + 2)]
+    text += ['| ' + ' | '.join(cells(key) + [_difference_text(diffs[key].get(t))
+                                             for t in titles]) + ' |' for key in keys]
+    if evaluator is None:
+      text += ['', 'Row minus the reference row; 95 % interval of the paired difference (seeds '
+               'of each row resampled, the shared paths drawn once for both). "within noise": '
+               'the interval includes 0.']
+    text.append('')
+  return '\n'.join(text) if text else ''
 
 
 def _cell(value):
@@ -99,72 +111,40 @@ def _table(heading, lead, rows, columns):
 
 def _seeds(row):
   """'5', or '4 (seed 4 failed: ...)' where a seed of the row did not train."""
-  failed = row.get('failed', {})
-  text = str(len(row['runs']) - len(failed))
+  failed = row.failed
+  text = str(len(row.runs) - len(failed))
   if failed:
     text += ' (' + '; '.join(f'seed {seed} failed: {message}' for seed, message in
                              sorted(failed.items(), key=str)) + ')'
   return text
 
 
-def markdown(groups):
-  """One table per dataset; bold only where the interval separates from every other row."""
+def markdown(rows):
+  """One table per dataset of the per-run rows, then one per evaluator and dataset of
+  the per-item rows; bold only where the interval separates from every other row."""
   text = []
-  for dataset in sorted({g['dataset'] for g in groups.values()}):
-    rows = {k: g for k, g in groups.items()
-            if g['dataset'] == dataset and (g['columns'] or g['failed'])}
-    if not rows:     # e.g. runs with eval.viewpoint results only: their own table below
+  run_rows = {k: r for k, r in rows.items() if r.evaluator is None}
+  for dataset in sorted({r.dataset for r in run_rows.values()}):
+    in_table = {r.group: r for r in run_rows.values()
+                if r.dataset == dataset and (r.columns or r.failed)}
+    if not in_table:     # e.g. runs with eval.viewpoint results only: their own table below
       continue
-    labels = lambda g: {True: 'yes', False: 'no'}.get(g['uses_labels'], '?')
+    labels = lambda r: {True: 'yes', False: 'no'}.get(r.uses_labels, '?')
     text += _table(f'### {dataset}', ['run', 'method', 'labels', 'seeds'],
-                   {k: ([k, g['name'], labels(g), _seeds(g)], g['columns'])
-                    for k, g in rows.items()},
+                   {k: ([k, r.name, labels(r), _seeds(r)], r.columns)
+                    for k, r in in_table.items()},
                    [(title, column.higher) for title, _, _, column in table_columns()])
   text.append('Mean ± half the width of the 95 % interval: a two-level bootstrap over seeds '
               'and paths for path metrics, Student-t over seeds otherwise (docs/evaluation.md). '
               'Bold: the interval separates from every other row.')
-  return '\n'.join(text) + '\n'
-
-
-def item_differences(items, against):
-  """{(evaluator, dataset, group, item): {title: (mean, low, high)}}: for every row of
-  an item table whose group is not `against` and whose item `against` also has (the
-  same paths), the paired difference row - against (_paired_cells)."""
-  out = {}
-  for key, row in items.items():
-    base_key = key[:2] + (against,) + key[3:]
-    if key[2] != against and base_key in items:
-      out[key] = _paired_cells(row['_per_path'], items[base_key]['_per_path'])
-  return out
-
-
-def item_differences_markdown(diffs, against):
-  text = []
-  for name, dataset in sorted({key[:2] for key in diffs}):
-    keys = [k for k in diffs if k[:2] == (name, dataset)]
-    titles = [c.title for c in evaluators.get(name).columns
-              if any(c.title in diffs[k] for k in keys)]
-    text += [f'### {dataset}: {evaluators.get(name).title or name}, paired differences to '
-             f'{against}', '', '| run | item | ' + ' | '.join(titles) + ' |',
-             '|' + '---|' * (len(titles) + 2)]
-    for key in keys:
-      text.append(f'| {key[2]} | {key[3]} | '
-                  + ' | '.join(_difference_text(diffs[key].get(t)) for t in titles) + ' |')
-    text.append('')
-  return '\n'.join(text) + '\n' if text else ''
-
-
-def item_markdown(rows):
-  """One table per evaluator and dataset: a row per run group x item; bold only where
-  the interval separates from every other row."""
-  text = []
-  for name, dataset in sorted({key[:2] for key in rows}):
+  text = '\n'.join(text) + '\n'
+  item_rows = {k: r for k, r in rows.items() if r.evaluator is not None}
+  items = []
+  for name, dataset in sorted({key[:2] for key in item_rows}):
     evaluator = evaluators.get(name)
-    in_table = {key: row for key, row in rows.items() if key[:2] == (name, dataset)}
-    text += _table(f'### {dataset}: {evaluator.title or name}',
-                   ['run', 'method', 'item', 'seeds'],
-                   {k: ([k[2], r['name'], k[3], str(r['seeds'])], r['columns'])
-                    for k, r in in_table.items()},
-                   [(c.title, c.higher) for c in evaluator.columns])
-  return '\n'.join(text) + '\n' if text else ''
-
+    items += _table(f'### {dataset}: {evaluator.title or name}',
+                    ['run', 'method', 'item', 'seeds'],
+                    {k: ([r.group, r.name, r.item, str(len(r.runs))], r.columns)
+                     for k, r in item_rows.items() if k[:2] == (name, dataset)},
+                    [(c.title, c.higher) for c in evaluator.columns])
+  return text + ('\n' + '\n'.join(items) + '\n' if items else '')
