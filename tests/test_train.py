@@ -128,10 +128,10 @@ def test_eval_without_checkpoint_says_how_to_train(tmp_path):
     runs.restore_trained(tmp_path)
 
 
-def test_training_warns_when_the_constant_ordinal_margin_cannot_be_met(make_config, tmp_path,
+def test_training_notes_when_the_constant_ordinal_margin_cannot_be_met(make_config, tmp_path,
                                                                       capsys):
   train.train_and_evaluate(make_config(num_steps=2), tmp_path / 'constant')
-  assert ('warning: atn.margin=1.2 cannot be met by the ordinal rule over 10 classes (9 x 1.2 > '
+  assert ('note: atn.margin=1.2 cannot be met by the ordinal rule over 10 classes (9 x 1.2 > '
           'pi)') in capsys.readouterr().out
   train.train_and_evaluate(make_config(num_steps=2, **{'atn.margin_mode': 'graded',
                                                        'atn.margin': 0.3}), tmp_path / 'graded')

@@ -62,8 +62,8 @@ def train_and_evaluate(config, workdir):
                               resolve.complete(sweep_lib.apply(config, overrides), facts))
   sweep, mode = config.sweep, config.sweep_mode   # the last reads of the config
   stacked = bool(sweep) and mode == 'vmap'
-  for warning in resolve.check_group(specs, facts, stacked, steps):
-    say(warning)
+  for note in resolve.check_group(specs, facts, stacked, steps):
+    say(note)
   bound = methods.bind(specs)
   if not sweep:
     return _train_runs(specs, workdirs, changes, bound, train, mesh, stacked)[0]

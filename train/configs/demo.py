@@ -6,7 +6,7 @@ from train.configs import default
 def get_config():
   config = default.get_config()
   config.data.name = 'mnist5k'
-  config.num_steps = 600   # ~38 epochs of the 4,000 training digits at batch 256
+  config.num_steps = 600   # ~43 epochs of the 3,600 training digits at batch 256
   config.log_every = 50
   config.checkpoint_every = 200
   config.eval_every = 200
