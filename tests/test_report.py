@@ -135,3 +135,12 @@ def test_paired_differences_of_item_rows():
   text = report_lib.differences_markdown(diffs, rows, 'atnl')
   assert 'viewpoint editing, paired differences to atnl' in text
   assert '| split | transport |' in text and 'within noise' in text
+
+
+def test_item_rows_of_the_validation_split_are_named_so():
+  result = _viewpoint_result(0, [3, 1])
+  table = {'atnl/seed0': {('viewpoint', 'test'): result,
+                          ('viewpoint', 'validation'): {**result, 'split': 'validation'}}}
+  rows = report_lib.rows(table)
+  assert ('viewpoint', 'rotated_mnist5k', 'atnl', 'transport') in rows
+  assert ('viewpoint', 'rotated_mnist5k', 'atnl', 'transport (validation)') in rows

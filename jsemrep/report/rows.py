@@ -194,17 +194,17 @@ def _bootstrap(per_run):
 
 def _item_rows(table):
   """The rows of the evaluators whose table has a row per item of a run (the editing
-  operators and references): the interval a two-level bootstrap over seeds x paths, or
-  seeds x identities where the columns give the paths' groups (every run of a group is
-  scored on the same paths)."""
+  operators and references), an item named with its split where that is not test: the
+  interval a two-level bootstrap over seeds x paths, or seeds x identities where the
+  columns give the paths' groups (every run of a group is scored on the same paths)."""
   out = {}
-  for evaluator in evaluators.registry().values():
+  for evaluator, split in ((e, s) for e in evaluators.registry().values() for s in SPLITS):
     if evaluator.rows is None:
       continue
     groups = {}
     for run, results in table.items():
-      if (evaluator.name, 'test') in results and results[evaluator.name, 'test'].get('scores'):
-        groups.setdefault(group_name(run), []).append((run, results[evaluator.name, 'test']))
+      if (evaluator.name, split) in results and results[evaluator.name, split].get('scores'):
+        groups.setdefault(group_name(run), []).append((run, results[evaluator.name, split]))
     for name, members in sorted(groups.items()):
       per_member = [evaluator.rows(m) for _, m in members]
       for item in per_member[0]:
@@ -219,7 +219,8 @@ def _item_rows(table):
             per_path[column.title] = per_run
         first = members[0][1]
         row = Row(evaluator=evaluator.name, dataset=first['dataset'], group=name,
-                  item=item.replace('_', '-'), name=display_name(first),
+                  item=item.replace('_', '-') + ('' if split == 'test' else f' ({split})'),
+                  name=display_name(first),
                   runs=tuple(run for run, _ in members),
                   seeds=tuple(sorted((m.get('seed') for _, m in members), key=str)),
                   uses_labels=first.get('uses_labels'), failed={}, columns=columns,
