@@ -17,7 +17,10 @@ class Method(NamedTuple):
   stochastic: bool = True          # sample z (VAE) or take z = mu (plain autoencoder)
   paired: bool = False             # batches carry same-identity and donor images (`cross`)
   conditional: bool = False        # the class enters the decoder as a learned embedding (s)
+  weights: tuple = ()              # (term, weight) over the term's registered default
 
+
+FADER_C_INVARIANCE = 10.0   # eval/choices/split_invariance.sh, rotated_mnist5k validation
 
 PRESETS = {
     'vae': Method(('rec', 'kl')),
@@ -35,6 +38,10 @@ PRESETS = {
     # The conditional baseline: the encoder gives c, the class enters the decoder as a
     # learned embedding in place of s (CVAE; DR-GAN's pose code).
     'cvae': Method(('rec', 'kl'), conditional=True),
+    # cvae with c emptied of the class by c_invariance over paired identities (the
+    # conditional family done fairly: Fader Networks' aim, by the pairs' direct lever).
+    'fader': Method(('rec', 'kl', 'c_invariance'), paired=True, conditional=True,
+                    weights=(('c_invariance', FADER_C_INVARIANCE),)),
 }
 
 
@@ -45,7 +52,11 @@ def method(name):
 
 
 def _term_table(preset):
+  """{term: (function, default weight)} of a preset: the registered defaults, over which
+  the preset's own weights go."""
   table = {name: terms_lib.TERMS[name] for name in preset.terms if name != 'adv'}
+  for name, weight in preset.weights:
+    table[name] = (table[name][0], weight)
   if preset.critic is not None:
     table['adv'] = (preset.critic.generator_term, preset.critic.weight)
   return table
