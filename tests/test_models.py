@@ -12,7 +12,7 @@ from jsemrep.readers import classifier as reader_classifier
 from tests.conftest import spec_of, stepper
 
 
-@pytest.mark.parametrize('shape', [(32, 32, 1), (64, 64, 3)])
+@pytest.mark.parametrize('shape', [(32, 32, 1), (64, 64, 3), (128, 128, 3), (48, 80, 1)])
 def test_both_upsamplings_map_the_same_shapes_with_the_same_weights(shape):
   sizes = {}
   for upsampling in models.UPSAMPLINGS:
