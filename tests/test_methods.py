@@ -29,8 +29,7 @@ def random_dataset(n=32, seed=0):
 def test_each_preset_steps_with_finite_losses(make_config, name):
   preset = methods.method(name)
   paired = preset.paired
-  spec = spec_of(make_config(method=name, **({'model.semantic_dims': 3}
-                                             if paired or preset.conditional else {})))
+  spec = spec_of(make_config(method=name, **({'model.semantic_dims': 3} if preset.split else {})))
   mesh = parallel.make_mesh(1)
   dataset, pairs = random_dataset(), None
   if paired:   # 16 identities, each at the random classes its examples have
@@ -109,11 +108,15 @@ def test_a_term_registered_after_the_config_is_built_trains_and_sweeps(make_conf
     spec_of(make_config(**{'loss.weights.nope': 1.0}))
 
 
-@pytest.mark.parametrize('critic', [critics.LATENT_GAN, critics.ACAI_LERP])
+@pytest.mark.parametrize('critic', [critics.LATENT_GAN, critics.ACAI_LERP,
+                                    critics.CLASS_ADVERSARY])
 def test_a_critic_step_lowers_its_own_loss_on_a_fixed_batch(make_config, critic):
-  spec = spec_of(make_config())
+  spec = spec_of(make_config(**({'model.semantic_dims': 3} if critic.reads_c else {})))
   key = jax.random.PRNGKey(0)
-  if critic is critics.LATENT_GAN:
+  if critic.reads_c:     # c (latent_dim 8 - 3) with its class
+    inputs = {'c': jax.random.normal(key, (16, 5)), 'label': jnp.arange(16) % 10}
+    example = critic.example(spec)
+  elif critic is critics.LATENT_GAN:
     inputs = {'real': jax.random.normal(key, (16, 8)), 'fake': 0.5 + jax.random.normal(key, (16, 8))}
     example = inputs['real']
   else:
@@ -171,3 +174,18 @@ def test_facenet_triplet_hand_computed():
   # Anchors 0 and 1 of class 0: d_ap = 2, negative 2 at distance 0 or 2 -> hinges 2.2 and 0.2.
   value = losses.facenet_triplet(z, jnp.array([0, 0, 1]), jax.random.PRNGKey(0), 0.2)
   assert value == pytest.approx((2.2 + 0.2) / 2)
+
+
+def test_the_class_confusion_term_is_the_kl_from_uniform_to_the_adversarys_reading():
+  p = np.array([[0.5, 0.25, 0.25], [1 / 3, 1 / 3, 1 / 3]])
+  outputs = {'critic_out': {'logits': jnp.log(jnp.asarray(p)) + 7.0}}   # any shift alike
+  # KL(u || p) = sum_k (1/3) log((1/3) / p_k): 0.0566 for the first row, 0 for uniform.
+  expected = np.mean([np.sum(np.log((1 / 3) / row) / 3) for row in p])
+  assert float(critics.class_confusion_term(outputs, None, None, None, None)) == pytest.approx(
+      expected, rel=1e-5)
+  assert expected == pytest.approx(0.0566 / 2, abs=1e-4)      # the batch mean
+
+
+def test_a_method_with_a_class_adversary_needs_a_split_latent(make_config):
+  with pytest.raises(ValueError, match='method atnl_split_adv splits the latent'):
+    spec_of(make_config(method='atnl_split_adv'))

@@ -99,7 +99,7 @@ def validate(config):
            f'0 (a single latent) or an integer below model.latent_dim={latent_dim} (the '
            'semantic part s; the rest c must not be empty)')
   preset = methods.method(config.method)
-  if (preset.paired or preset.conditional) and not config.model.semantic_dims:
+  if preset.split and not config.model.semantic_dims:
     raise ConfigError(f'method {config.method} splits the latent into a semantic part and the '
                       'rest: set --config.model.semantic_dims (e.g. 16 of latent_dim 64)')
   if config.eval_every and config.evals:

@@ -9,11 +9,13 @@ from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import optax
 
 from jsemrep import images as images_lib
 from jsemrep import losses
 from jsemrep import models
 from jsemrep import sphere
+from jsemrep import split
 from jsemrep.methods.terms import per_example_normal
 
 
@@ -82,9 +84,36 @@ def acai_critic_loss(critic_out, inputs):
   return losses.acai_critic(critic_out['mix'], inputs['alpha'], critic_out['blend'])
 
 
+def class_adversary_inputs(decode, outputs, batch, key, positions, spec, knobs):
+  """The rest c of each example's code and its class: what the class adversary reads."""
+  del decode, key, positions, knobs
+  return {'c': split.rest(outputs['z'], spec.model.semantic_dims), 'label': batch['label']}
+
+
+def class_adversary_apply(net, params, inputs):
+  return {'logits': net.apply({'params': params}, inputs['c'])}
+
+
+def class_adversary_loss(critic_out, inputs):
+  """The adversary learns to read the class from c: cross-entropy."""
+  return optax.softmax_cross_entropy_with_integer_labels(critic_out['logits'],
+                                                         inputs['label']).mean()
+
+
+def class_confusion_term(outputs, batch, key, spec, knobs):
+  """The encoder's term against the class adversary: KL(uniform || the adversary's
+  reading of c), averaged over the batch; 0 when it reads every class alike. (An encoder
+  can fool its current adversary while c still holds the class: judge the leak by
+  probes fitted after training, the `leak` evaluator.)"""
+  del batch, key, spec, knobs
+  log_p = jax.nn.log_softmax(outputs['critic_out']['logits'])
+  return jnp.mean(-jnp.mean(log_p, axis=-1) - jnp.log(log_p.shape[-1]))
+
+
 class Critic(NamedTuple):
   """The second player of a two-player method, and the autoencoder's `adv` term
-  against it with its default weight."""
+  against it with its default weight; reads_c: it reads the rest c of a split latent
+  (the method needs model.semantic_dims)."""
   network: Callable      # spec -> flax module
   inputs: Callable       # (decode, outputs, batch, key, positions, spec, knobs) -> dict
   apply: Callable        # (net, params, inputs) -> dict of outputs
@@ -92,6 +121,7 @@ class Critic(NamedTuple):
   example: Callable      # spec -> an input of shape (1, ...) to initialise the network
   generator_term: Callable   # the autoencoder's `adv` term
   weight: float          # the `adv` term's default weight
+  reads_c: bool = False
 
 
 def _image_critic(spec):
@@ -121,5 +151,13 @@ IMAGE_GAN = Critic(_image_critic, image_gan_inputs, gan_critic_apply, gan_critic
                    _image_example, gan_generator_term, VAEGAN_WEIGHT)
 ACAI_LERP = Critic(_image_critic, _mix_inputs('lerp'), acai_critic_apply, acai_critic_loss,
                    _image_example, acai_autoencoder_term, ACAI_WEIGHT)
+# The class adversary on c (Lample et al. 2017's latent discriminator, on c alone): an
+# MLP of one hidden layer; weight 1 as in the trial that showed it can be fooled.
+CLASS_ADVERSARY_WEIGHT = 1.0
+CLASS_ADVERSARY = Critic(
+    lambda spec: models.MLPClassifier(spec.data.num_classes, hidden=(128,)),
+    class_adversary_inputs, class_adversary_apply, class_adversary_loss,
+    lambda spec: jnp.zeros((1, spec.model.latent_dim - spec.model.semantic_dims)),
+    class_confusion_term, CLASS_ADVERSARY_WEIGHT, reads_c=True)
 ACAI_SLERP = Critic(_image_critic, _mix_inputs('slerp'), acai_critic_apply, acai_critic_loss,
                     _image_example, acai_autoencoder_term, ACAI_WEIGHT)

@@ -19,6 +19,11 @@ class Method(NamedTuple):
   conditional: bool = False        # the class enters the decoder as a learned embedding (s)
   weights: tuple = ()              # (term, weight) over the term's registered default
 
+  @property
+  def split(self):
+    """Whether the method splits the latent into s and c (needs model.semantic_dims)."""
+    return self.paired or self.conditional or (self.critic is not None and self.critic.reads_c)
+
 
 FADER_C_INVARIANCE = 10.0   # eval/choices/split_invariance.sh, rotated_mnist5k validation
 
@@ -35,6 +40,9 @@ PRESETS = {
     # paired identities; `split` is the ablation without ATN on s.
     'atnl_split': Method(('rec', 'kl', 'atn', 'cross'), paired=True),
     'split': Method(('rec', 'kl', 'cross'), paired=True),
+    # The split latent without pairs (mnist5k, fashion, lines): ATN on s, and a class
+    # adversary on c in place of cross-reconstruction.
+    'atnl_split_adv': Method(('rec', 'kl', 'atn', 'adv'), critics_lib.CLASS_ADVERSARY),
     # The conditional baseline: the encoder gives c, the class enters the decoder as a
     # learned embedding in place of s (CVAE; DR-GAN's pose code).
     'cvae': Method(('rec', 'kl'), conditional=True),
