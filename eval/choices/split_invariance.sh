@@ -14,16 +14,16 @@ SEEDS=${SEEDS:-0}
 declare -A FLAGS=(
   [base]=""
   [inv10]="--config.loss.weights.c_invariance=10 --config.loss.weights.s_invariance=10"
-  [inv100]="--config.loss.weights.c_invariance=100 --config.loss.weights.s_invariance=100"
+  [inv1]="--config.loss.weights.c_invariance=1 --config.loss.weights.s_invariance=1"
 )
-for row in base inv10 inv100; do
+for row in base inv1 inv10; do
   for seed in $SEEDS; do
     $PY -m train.main --config=train/configs/rotated_split.py ${FLAGS[$row]} \
       --config.seed="$seed" --config.log_every=200 --workdir="$RUNS/$row/seed$seed" \
       || echo "training $row seed $seed failed (rc $?): going on"
   done
 done
-for row in base inv10 inv100; do
+for row in base inv1 inv10; do
   for seed in $SEEDS; do
     $PY -m eval.evaluate --workdir="$RUNS/$row/seed$seed" --evaluators=leak,viewpoint \
       --split=validation || echo "evaluating $row seed $seed failed (rc $?): going on"
