@@ -10,11 +10,20 @@ import os
 import tempfile
 
 
+def _umask():
+  mask = os.umask(0)
+  os.umask(mask)
+  return mask
+
+
 def write_text(path, text):
-  """Writes text to path through a temporary file renamed over it."""
+  """Writes text to path through a temporary file renamed over it, with the permissions
+  a plain open() would give (mkstemp's are the owner's alone: others sharing a cache
+  could not read it)."""
   directory = os.path.dirname(os.path.abspath(path))
   fd, tmp = tempfile.mkstemp(dir=directory, prefix='.' + os.path.basename(path), suffix='.tmp')
   try:
+    os.fchmod(fd, 0o666 & ~_umask())
     with os.fdopen(fd, 'w', encoding='utf-8') as f:
       f.write(text)
     os.replace(tmp, path)

@@ -218,3 +218,14 @@ def test_load_run_reads_again_when_a_trainer_rotates_the_newest_step_away(tiny_r
     raise CheckpointError('checkpoint .../4 is unusable: FileNotFoundError')
   monkeypatch.setattr(checkpoint, 'restore_good', rotated)
   assert runs.load_run(str(tmp_path / 'run')).step == 2
+
+
+def test_records_written_atomically_are_readable_by_others_sharing_the_cache(tmp_path):
+  """As a plain open() would make them (umask 022: rw-r--r--), not mkstemp's rw-------."""
+  old = os.umask(0o022)
+  try:
+    files.write_json(tmp_path / 'info.json', {'a': 1})
+  finally:
+    os.umask(old)
+  assert (tmp_path / 'info.json').stat().st_mode & 0o777 == 0o644
+  assert json.loads((tmp_path / 'info.json').read_text()) == {'a': 1}
