@@ -42,10 +42,10 @@ def main(argv):
     options = folder.FolderOptions(tuple(FLAGS.classes), FLAGS.identity,
                                    tuple(int(v) for v in FLAGS.image_size))
   _, info = readers.load_or_train(FLAGS.dataset, FLAGS.data_dir, FLAGS.manual_dir,
-                                     epochs=FLAGS.epochs, field=FLAGS.field, arch=FLAGS.arch,
-                                     options=options)
+                                  epochs=FLAGS.epochs, field=FLAGS.field, arch=FLAGS.arch,
+                                  options=options)
   where = readers.classifier_dir(FLAGS.dataset, FLAGS.data_dir, FLAGS.field, FLAGS.arch,
-                                    options)
+                                 options)
   print(f'{FLAGS.dataset}: classifier ({FLAGS.arch}) of {FLAGS.field}, validation accuracy '
         f'{info["validation_accuracy"]:.4f} (epoch {info["best_epoch"]} of {info["epochs"]}), '
         f'test accuracy {info["test_accuracy"]:.4f} '

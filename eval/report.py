@@ -48,8 +48,8 @@ def main(argv):
   text = report.markdown(rows)
   files.write_text(os.path.join(FLAGS.runs, 'results.md'), text)
   files.write_json(os.path.join(FLAGS.runs, 'results.json'),
-                   {' '.join(str(part) for part in key if part is not None): row.public()
-                    for key, row in rows.items()}, indent=1)
+                   {row.group if row.evaluator is None else 'items ' + ' '.join(key):
+                    row.public() for key, row in rows.items()}, indent=1)
   if FLAGS.against:
     text_diff = report.differences_markdown(report.differences(rows, FLAGS.against), rows,
                                             FLAGS.against)

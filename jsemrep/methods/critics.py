@@ -151,6 +151,8 @@ IMAGE_GAN = Critic(_image_critic, image_gan_inputs, gan_critic_apply, gan_critic
                    _image_example, gan_generator_term, VAEGAN_WEIGHT)
 ACAI_LERP = Critic(_image_critic, _mix_inputs('lerp'), acai_critic_apply, acai_critic_loss,
                    _image_example, acai_autoencoder_term, ACAI_WEIGHT)
+ACAI_SLERP = Critic(_image_critic, _mix_inputs('slerp'), acai_critic_apply, acai_critic_loss,
+                    _image_example, acai_autoencoder_term, ACAI_WEIGHT)
 # The class adversary on c (Lample et al. 2017's latent discriminator, on c alone): an
 # MLP of one hidden layer; weight 1 as in the trial that showed it can be fooled.
 CLASS_ADVERSARY_WEIGHT = 1.0
@@ -159,5 +161,3 @@ CLASS_ADVERSARY = Critic(
     class_adversary_inputs, class_adversary_apply, class_adversary_loss,
     lambda spec: jnp.zeros((1, spec.model.latent_dim - spec.model.semantic_dims)),
     class_confusion_term, CLASS_ADVERSARY_WEIGHT, reads_c=True)
-ACAI_SLERP = Critic(_image_critic, _mix_inputs('slerp'), acai_critic_apply, acai_critic_loss,
-                    _image_example, acai_autoencoder_term, ACAI_WEIGHT)

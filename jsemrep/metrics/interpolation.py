@@ -114,6 +114,9 @@ def ordinal_study(z, labels, prototypes, decode, classify, per_step, per_pair, s
   distances = np.abs(np.asarray(sphere.class_step(y1, y2, circular, k)))
   raw = {'start_index': starts.tolist(), 'end_index': ends.tolist(),
          'start_class': y1.tolist(), 'end_class': y2.tolist(), 'kinds': {}}
+  empty = lambda: {'predicted': [], 'correct': [], 'monotone': [], 'visits': []}
+  for name in PATH_KINDS:
+    raw['kinds'][name] = empty() if second is None else {**empty(), 'second': empty()}
   groups, codes = [], []   # every path's codes first: one decode and one read of them all
   for name in PATH_KINDS:
     interp, kind = name.split('_')
@@ -121,29 +124,24 @@ def ordinal_study(z, labels, prototypes, decode, classify, per_step, per_pair, s
       sel = distances == distance
       ts = sphere.path_ts(per_step * int(distance) + 1)
       a, b = jnp.asarray(z[starts[sel]]), jnp.asarray(z[ends[sel]])
+      ya, yb = jnp.asarray(y1[sel]), jnp.asarray(y2[sel])
       if kind == 'direct':
         group = split.direct_paths(a, b, ts, interp, semantic_dims)
       else:
-        group = split.semantic_paths(a, b, jnp.asarray(y1[sel]), jnp.asarray(y2[sel]),
-                                     prototypes, ts, interp, circular, semantic_dims)
-      groups.append((name, sel, ts, group.shape[:2]))
+        group = split.semantic_paths(a, b, ya, yb, prototypes, ts, interp, circular,
+                                     semantic_dims)
+      groups.append((raw['kinds'][name], ya, yb, ts, group.shape[:2]))
       codes.append(np.asarray(group).reshape(-1, group.shape[-1]))
-  readers = _read_decoded(np.concatenate(codes), decode,
-                          {'first': classify} if second is None else
-                          {'first': classify, 'second': second})
+  read = _read_decoded(np.concatenate(codes), decode,
+                       {'first': classify} if second is None else
+                       {'first': classify, 'second': second})
   offset = 0
-  for name, sel, ts, shape in groups:
-    per_kind = raw['kinds'].setdefault(name, {'predicted': [], 'correct': [], 'monotone': [],
-                                              'visits': []})
+  for per_kind, ya, yb, ts, shape in groups:
     size = shape[0] * shape[1]
-    for reader, labels_read in readers.items():
-      if reader == 'second':
-        record = per_kind.setdefault('second', {key: [] for key in per_kind if key != 'second'})
-      else:
-        record = per_kind
+    for reader, labels_read in read.items():
+      record = per_kind if reader == 'first' else per_kind['second']
       predicted = labels_read[offset:offset + size].reshape(shape)
-      scores = path_scores(jnp.asarray(predicted), jnp.asarray(y1[sel]), jnp.asarray(y2[sel]), ts,
-                           circular, k)
+      scores = path_scores(jnp.asarray(predicted), ya, yb, ts, circular, k)
       record['predicted'] += predicted.tolist()
       for key in ('correct', 'monotone', 'visits'):
         record[key] += np.asarray(scores[key]).tolist()

@@ -1,8 +1,9 @@
-"""The evaluation classifier: a CNN trained on a dataset's training split, cached
-beside the datasets, used to label decoded images and to give features for FID,
-precision and recall (docs/evaluation.md). It reads every image as the readers'
-autoencoder (jsemrep.readers.autoencoder, one per dataset, cached beside it) gives it
-back."""
+"""Where the evaluation readers are stored: each reader (the CNN that labels decoded
+images and gives the features of FID, precision and recall in its feature space; the
+MLP second reader; a reader of another field) and the readers' autoencoder of a dataset
+are trained once per version of the dataset and of the readers, cached beside the
+datasets under a lock, and read back checked against the digests saved with them
+(docs/evaluation.md)."""
 
 import functools
 import json
@@ -25,8 +26,6 @@ from jsemrep.data import pipeline
 from jsemrep.errors import DataError
 
 
-
-
 def _root(data_dir):
   return os.path.abspath(os.environ.get('JSEMREP_CLASSIFIER_DIR') or os.path.join(
       os.path.dirname(pipeline.data_dir_or_default(data_dir)), 'classifiers'))
@@ -46,10 +45,11 @@ def autoencoder_dir(dataset, data_dir=None, options=None):
   return os.path.join(_root(data_dir), f'{data.cache_name(dataset, options)}-reader-autoencoder')
 
 
-VERSION = 5   # the readers' version, "readers v5" in every table. 2: per-image augmentation, trained until validation stops
-              # improving; 3: and reconstructions of a reader-owned autoencoder; 4: every
-              # image read through that autoencoder (docs/choices.md); 5: that autoencoder
-              # trained for at least MIN_STEPS steps
+# The readers' version, "readers v5" in every table. 2: per-image augmentation, trained
+# until validation stops improving; 3: and reconstructions of a reader-owned autoencoder;
+# 4: every image read through that autoencoder (docs/choices.md); 5: that autoencoder
+# trained for at least MIN_STEPS steps.
+VERSION = 5
 
 
 def save(directory, params, info):
