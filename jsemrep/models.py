@@ -214,14 +214,15 @@ class ImageCritic(nn.Module):
 
 
 class Classifier(nn.Module):
-  """The evaluation CNN: two conv blocks and a dense layer; its penultimate
+  """The evaluation CNN: a conv block per entry of channels and a dense layer; its penultimate
   activations are the feature space of FID and precision/recall."""
   num_classes: int = 10
+  channels: Sequence[int] = (32, 64)
   features: int = 128
 
   @nn.compact
   def __call__(self, x, return_features=False):
-    for c in (32, 64):
+    for c in self.channels:
       x = nn.relu(nn.Conv(c, (3, 3))(x))
       x = nn.relu(nn.Conv(c, (3, 3))(x))
       x = nn.max_pool(x, (2, 2), strides=(2, 2))

@@ -153,6 +153,20 @@ def tiny_rotated_run(tmp_path_factory, data_dir, mnist5k_dir):
       tiny_config(data_dir, mnist5k_dir, **{'data.name': 'rotated_mnist5k'}))) / 'run'
 
 
+# The readers' models at small widths for the suite (its tests are about mechanics, not
+# accuracy): every reader trained in a test's process is quick to compile and to run,
+# and is stored with its widths, so the programs the tests start read it as stored.
+SMALL_READER_WIDTHS = {'cnn': {'channels': (4, 8), 'features': 16}, 'mlp': {'hidden': (32,)},
+                       'autoencoder': {'latent_dim': 8, 'channels': (4, 8, 8), 'hidden': (32, 32)}}
+
+
+@pytest.fixture(scope='session', autouse=True)
+def small_readers():
+  from jsemrep.readers import cache  # pylint: disable=import-outside-toplevel
+  with mock.patch.dict(cache.WIDTHS, SMALL_READER_WIDTHS):
+    yield
+
+
 def _cache_classifier(data_dir, manual_dir, dataset, field, arch='cnn'):
   from jsemrep import readers  # pylint: disable=import-outside-toplevel
   with mock.patch.object(readers.autoencoder, 'MIN_STEPS', 0):   # 3 epochs of the fixture

@@ -31,11 +31,11 @@ def test_every_evaluator_writes_what_the_report_reads(tiny_run, mnist5k_classifi
   shutil.copytree(tiny_run, workdir)
   names = sorted(n for n, e in evaluators.registry().items() if e.rows is None)
   written = common.evaluate(str(workdir), names, 'test', 0, flag_values={
-      'paths_per_class_pair': 1, 'samples': 30})
+      'paths_per_class_pair': 1, 'images_per_class_step': 1, 'samples': 30})
   assert 'lines' not in written and {'interpolate', 'generation'} <= set(written)
   assert set(written) == set(names) - {'lines', 'leak'}   # lines on lines runs, leak on split runs
   common.evaluate(str(workdir), ['interpolate'], 'validation', 0,
-                  flag_values={'paths_per_class_pair': 1})
+                  flag_values={'paths_per_class_pair': 1, 'images_per_class_step': 1})
   table, text, _ = report_of(tmp_path / 'runs')
   assert set(table['atnl/seed0']) == {(n, 'test') for n in written} | {('interpolate', 'validation')}
   for (name, split), record in table['atnl/seed0'].items():

@@ -9,7 +9,7 @@ from jsemrep import models
 from jsemrep import parallel
 from jsemrep.readers import autoencoder as reader_autoencoder
 from jsemrep.readers import classifier as reader_classifier
-from tests.conftest import spec_of, stepper
+from tests.conftest import SMALL_READER_WIDTHS, spec_of, stepper
 
 
 @pytest.mark.parametrize('shape', [(32, 32, 1), (64, 64, 3), (128, 128, 3), (48, 80, 1)])
@@ -194,7 +194,8 @@ def test_classifier_training_stops_when_validation_stops_improving():
   images = (rng.integers(0, 40, (512, 8, 8, 1)) + 200 * labels[:, None, None, None]).astype(np.uint8)
   split = {'image': images, 'label': labels.astype(np.int32)}
   _, _, info = reader_classifier.train_classifier(split, split, split, 2, epochs=20,
-                                           reconstruction_share=0)
+                                                  reconstruction_share=0,
+                                                  widths=SMALL_READER_WIDTHS['cnn'])
   # Perfect from its first epochs on: it stops PATIENCE epochs after its best.
   assert info['validation_accuracy'] == 1.0 == info['test_accuracy']
   assert info['epochs'] == info['best_epoch'] + reader_classifier.PATIENCE < 20

@@ -49,9 +49,11 @@ def num_steps(num_images, epochs=EPOCHS):
   return max(epochs * (num_images // min(BATCH, num_images)), MIN_STEPS)
 
 
-def train(images, epochs=EPOCHS, seed=0):
-  """(model, params) of the autoencoder trained on uint8 images for num_steps steps."""
-  model = models.VAE(image_shape=tuple(images.shape[1:]))   # the default widths, 64-d code
+def train(images, epochs=EPOCHS, seed=0, widths=None):
+  """(model, params) of the autoencoder trained on uint8 images for num_steps steps;
+  widths: models.VAE's keyword arguments beyond the image shape (default: its own, a
+  64-d code)."""
+  model = models.VAE(image_shape=tuple(images.shape[1:]), **(widths or {}))
   params = models.init_vae(model, jax.random.PRNGKey(seed))
   tx = optax.adam(1e-3)
   opt_state = tx.init(params)

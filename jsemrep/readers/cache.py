@@ -51,6 +51,17 @@ def autoencoder_dir(dataset, data_dir=None, options=None):
 # trained for at least MIN_STEPS steps.
 VERSION = 5
 
+# Each reader's model widths: keyword arguments of its model beyond the data's facts.
+# They are stored with the reader, which is rebuilt as stored (a reader stored without
+# them has its model's defaults, these).
+WIDTHS = {'cnn': {'channels': (32, 64), 'features': 128}, 'mlp': {'hidden': (512, 256)},
+          'autoencoder': {'latent_dim': 64, 'channels': (32, 64, 128), 'hidden': (512, 256)}}
+
+
+def _stored_widths(info):
+  """The widths stored in a reader's info (JSON lists back to tuples)."""
+  return {k: tuple(v) if isinstance(v, list) else v for k, v in info.get('widths', {}).items()}
+
 
 def save(directory, params, info):
   """Saves a reader: its params, then its info.json with the params' digests
@@ -117,7 +128,7 @@ def load_or_train_autoencoder(dataset, data_dir=None, manual_dir=None, options=N
     if not _current(_stored_info(directory), dataset):
       _train_autoencoder(directory, dataset, data_dir, manual_dir, options)
   info = _stored_info(directory)
-  model = models.VAE(image_shape=tuple(info['image_shape']))
+  model = models.VAE(image_shape=tuple(info['image_shape']), **_stored_widths(info))
   return model, _restore_params(directory, lambda: models.init_vae(model, jax.random.PRNGKey(0)))
 
 
@@ -127,9 +138,10 @@ def _train_autoencoder(directory, dataset, data_dir, manual_dir, options):
   images = data.load(dataset, 'train', data_dir, manual_dir, options)['image']
   print(f'training the readers\' autoencoder of {dataset}', flush=True)
   start = time.perf_counter()
-  _, params = autoencoder_lib.train(images)
+  widths = WIDTHS['autoencoder']
+  _, params = autoencoder_lib.train(images, widths=widths)
   save(directory, params, {'dataset': dataset, 'data_version': data.version(dataset),
-                           'classifier_version': VERSION,
+                           'classifier_version': VERSION, 'widths': widths,
                            'epochs': autoencoder_lib.EPOCHS,
                            'steps': autoencoder_lib.num_steps(len(images)),
                            'seconds': round(time.perf_counter() - start),
@@ -164,10 +176,11 @@ def _train_reader(directory, dataset, data_dir, manual_dir, epochs, field, arch,
   k = data.num_classes(splits['train']['label'])
   autoencoder = load_or_train_autoencoder(dataset, data_dir, manual_dir, options)
   print(f'training a classifier ({arch}) of {field} on {dataset}', flush=True)
+  widths = WIDTHS[arch]
   _, params, info = train_classifier(splits['train'], splits['validation'], splits['test'], k,
-                                     epochs, arch=arch, autoencoder=autoencoder)
+                                     epochs, arch=arch, autoencoder=autoencoder, widths=widths)
   save(directory, params, {'dataset': dataset, 'field': field, 'arch': arch, 'data_version':
-                           data.version(dataset), 'classifier_version': VERSION,
+                           data.version(dataset), 'classifier_version': VERSION, 'widths': widths,
                            'num_classes': k, **info,
                            'image_shape': list(splits['train']['image'].shape[1:])})
 
@@ -184,7 +197,7 @@ def load_cached(dataset, data_dir=None, field='label', arch='cnn', options=None)
 
 def _restore(directory, dataset, data_dir=None, manual_dir=None, options=None):
   info = _stored_info(directory)
-  model = ARCHITECTURES[info.get('arch', 'cnn')](info['num_classes'])
+  model = ARCHITECTURES[info['arch']](info['num_classes'], **_stored_widths(info))
   params = _restore_params(directory, lambda: model.init(
       jax.random.PRNGKey(0), jnp.zeros((1, *info['image_shape'])))['params'])
   autoencoder = load_or_train_autoencoder(dataset, data_dir, manual_dir, options)

@@ -95,18 +95,20 @@ def accuracy(model, params, split, autoencoder=None):
 
 
 def train_classifier(train, validation, test, num_classes, epochs=MAX_EPOCHS, seed=0,
-                     arch='cnn', reconstruction_share=RECONSTRUCTION_SHARE, autoencoder=None):
+                     arch='cnn', reconstruction_share=RECONSTRUCTION_SHARE, autoencoder=None,
+                     widths=None):
   """(model, params, info) of a classifier trained with per-image augmentation until
   its validation accuracy has not improved for PATIENCE epochs (at most `epochs`); the
   parameters of its best validation epoch are kept. With `autoencoder` ((model, params)
   of jsemrep.readers.autoencoder), a `reconstruction_share` of the training images is
   drawn, per image and step, as its reconstruction instead, and validation and test
-  images are read through it. info: test_accuracy, validation_accuracy, epochs
+  images are read through it. widths: the model's keyword arguments beyond
+  num_classes (default: its own defaults). info: test_accuracy, validation_accuracy, epochs
   (trained), best_epoch, reconstruction_share."""
   if reconstruction_share and autoencoder is None:
     raise ValueError(f'reconstruction_share={reconstruction_share} needs the readers\' '
                      'autoencoder')
-  model = ARCHITECTURES[arch](num_classes)
+  model = ARCHITECTURES[arch](num_classes, **(widths or {}))
   key = jax.random.PRNGKey(seed)
   params = jax.jit(lambda k: model.init(k, jnp.zeros((1, *train['image'].shape[1:])))['params'])(
       key)
