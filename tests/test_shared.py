@@ -229,3 +229,46 @@ def test_records_written_atomically_are_readable_by_others_sharing_the_cache(tmp
     os.umask(old)
   assert (tmp_path / 'info.json').stat().st_mode & 0o777 == 0o644
   assert json.loads((tmp_path / 'info.json').read_text()) == {'a': 1}
+
+
+def test_a_reference_reader_is_used_for_exactly_its_training_images(
+    mnist5k_readers, data_dir, mnist5k_dir, tmp_path, monkeypatch):
+  """The session's readers of the fixture serve as references: a fresh cache gets them
+  copied (nothing trained, the same predictions); other training images get none."""
+  references = os.path.join(os.path.dirname(str(data_dir)), 'classifiers')
+  monkeypatch.setattr(reader_cache, 'REFERENCE_DIR', references)
+  monkeypatch.setenv('JSEMREP_CLASSIFIER_DIR', str(tmp_path / 'fresh'))
+
+  def no_training(*args, **kwargs):
+    raise AssertionError('trained')
+  monkeypatch.setattr(reader_cache, 'train_classifier', no_training)
+  monkeypatch.setattr(reader_cache.autoencoder_lib, 'train', no_training)
+  read, info = reader_cache.load_or_train('mnist5k', str(data_dir), str(mnist5k_dir))
+  images = reader_cache.data.load('mnist5k', 'test', str(data_dir), str(mnist5k_dir))['image']
+  assert info['train_images'] == reader_cache.images_fingerprint(
+      reader_cache.data.load('mnist5k', 'train', str(data_dir), str(mnist5k_dir))['image'])
+  monkeypatch.delenv('JSEMREP_CLASSIFIER_DIR')
+  reference_read, _ = reader_cache.load_cached('mnist5k', str(data_dir))
+  np.testing.assert_array_equal(read(images)[1], reference_read(images)[1])
+  assert reader_cache.images_fingerprint(images[:-1]) != reader_cache.images_fingerprint(images)
+  monkeypatch.setattr(reader_cache, 'images_fingerprint', lambda images: 'other images')
+  monkeypatch.setenv('JSEMREP_CLASSIFIER_DIR', str(tmp_path / 'other'))
+  with pytest.raises(AssertionError, match='trained'):
+    reader_cache.load_or_train('mnist5k', str(data_dir), str(mnist5k_dir))
+
+
+@pytest.mark.parametrize('name', ['mnist5k', 'mnist5k-mlp', 'mnist5k-reader-autoencoder'])
+def test_the_shipped_reference_readers_are_current_and_whole(name):
+  directory = os.path.join(reader_cache.REFERENCE_DIR, name)
+  info = reader_cache._stored_info(directory)  # pylint: disable=protected-access
+  assert reader_cache._current(info, 'mnist5k'), info  # pylint: disable=protected-access
+  assert len(info['train_images']) == 16
+  widths = reader_cache._stored_widths(info)  # pylint: disable=protected-access
+  if name.endswith('autoencoder'):
+    model = reader_cache.models.VAE(image_shape=tuple(info['image_shape']), **widths)
+    init = lambda: reader_cache.models.init_vae(model, reader_cache.jax.random.PRNGKey(0))
+  else:
+    model = reader_cache.ARCHITECTURES[info['arch']](info['num_classes'], **widths)
+    init = lambda: model.init(reader_cache.jax.random.PRNGKey(0),
+                              jnp.zeros((1, *info['image_shape'])))['params']
+  reader_cache._restore_params(directory, init)  # pylint: disable=protected-access

@@ -8,6 +8,6 @@ def get_config():
   config.data.name = 'mnist5k'
   config.num_steps = 600   # ~43 epochs of the 3,600 training digits at batch 256
   config.log_every = 50
-  config.checkpoint_every = 200
-  config.eval_every = 200
+  config.checkpoint_every = 300
+  config.eval_every = 300
   return config
