@@ -1,4 +1,5 @@
-"""`make demo`: ATNL on mnist5k, about two minutes on a 2-core CPU."""
+"""`make demo`: ATNL on mnist5k, about two and a half minutes on a 2-core CPU, with the
+evaluators of evaluation while training run once, at the end."""
 
 from train.configs import default
 
@@ -9,5 +10,5 @@ def get_config():
   config.num_steps = 600   # ~43 epochs of the 3,600 training digits at batch 256
   config.log_every = 50
   config.checkpoint_every = 300
-  config.eval_every = 300
+  config.eval_every = 600
   return config
