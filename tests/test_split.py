@@ -196,7 +196,8 @@ def test_evaluators_edit_and_interpolate_on_s_of_a_split_run(make_config, rotate
   # The editors act on s through split.on_semantic (tested above); viewpoint's end to end
   # run is test_evaluators' (the slowest evaluator to compile runs once in the suite).
   names = ['interpolate_small', 'leak']
-  common.evaluate(tmp_path, names, split='validation', flag_values={'figure_images': 1})
+  common.evaluate(tmp_path, names, split='validation',
+                  flag_values={'figure_images': 1, 'images_per_class_step': 1})
   for name in names:
     assert (tmp_path / 'eval' / f'{name}_validation.json').exists()
 

