@@ -9,6 +9,7 @@ import sys
 
 import jax
 import numpy as np
+import pytest
 
 import jsemrep
 from tests.conftest import program_env
@@ -23,7 +24,9 @@ def free_port():
     return s.getsockname()[1]
 
 
-def test_two_processes_train_like_one(make_config, tmp_path):
+@pytest.mark.parametrize('placement', ['device', 'host'])
+def test_two_processes_train_like_one(make_config, tmp_path, placement):
+  """With host placement each process reads only its own rows of every batch."""
   config = make_config(num_steps=4)
   workdir = tmp_path / 'two'
   port = free_port()
@@ -34,7 +37,8 @@ def test_two_processes_train_like_one(make_config, tmp_path):
              f'--config.data.manual_dir={config.data.manual_dir}', '--config.data.name=mnist5k',
              '--config.model.latent_dim=8', '--config.model.channels=(4,8,8)',
              '--config.model.hidden=(16,16)', '--config.batch_size=16', '--config.num_steps=4',
-             '--config.log_every=2', '--config.checkpoint_every=2']
+             '--config.log_every=2', '--config.checkpoint_every=2',
+             f'--config.data.placement={placement}']
   procs = [subprocess.Popen(command + [f'--process_id={i}'], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in range(2)]
   outputs = [p.communicate(timeout=300) for p in procs]

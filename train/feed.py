@@ -7,9 +7,10 @@
   N); the step gathers the batch from the shards with one psum over the data axis,
   so a split larger than one device's memory can train;
 - `host`: a background thread gathers each step's global batch (from the same
-  `batch_indices`) a few steps ahead and places it, reading it from the prepared files
-  by random access (jsemrep.data.Records: the split is never all in memory) or from
-  arrays in host memory.
+  `batch_indices`) a few steps ahead and places it over the data axis, reading it from
+  the prepared files by random access (jsemrep.data.Records: the split is never all in
+  memory) or from arrays in host memory; each process reads only the rows its own
+  devices hold, and the step gathers the whole batch on every device (one all_gather).
 """
 
 import concurrent.futures
@@ -30,7 +31,7 @@ PREFETCH = 2   # host batches prepared ahead of the step that uses them
 
 def dataset_spec(placement):
   """The shard_map in_spec of the step's data argument."""
-  return P(parallel.DATA_AXIS) if placement == 'sharded' else P()
+  return P(parallel.DATA_AXIS) if placement in ('sharded', 'host') else P()
 
 
 def batch_from_shards(dataset, indices):
@@ -53,8 +54,9 @@ def global_batch(placement, dataset, seed, step, num_examples, batch_size, pairs
   `host` placement, the batch the host already gathered. pairs: the identity x class
   index table (jsemrep.pairing) of a method that cross-reconstructs; the batch then
   also holds each anchor's `same_image` and `donor_image`."""
-  if placement == 'host':
-    return dataset
+  if placement == 'host':   # each device holds its rows of the batch
+    return jax.tree.map(lambda rows: jax.lax.all_gather(rows, parallel.DATA_AXIS, tiled=True),
+                        dataset)
   indices = data.batch_indices(seed, step, num_examples, batch_size)
   gather = (functools.partial(batch_from_shards, dataset) if placement == 'sharded' else
             lambda at: {name: array[at] for name, array in dataset.items()})
@@ -91,11 +93,21 @@ class Feed:
       raise ValueError(f'data.placement must be one of {PLACEMENTS}, got {placement!r}')
 
   def _host_batch(self, step):
+    """The batch at `step` over the data axis, of which this process reads (from the
+    files or from memory) only the rows its own devices hold."""
     indices = np.asarray(data.batch_indices(self._seed, step, self.num_examples,
                                             self._batch_size))
+    sharding = NamedSharding(self._mesh, P(parallel.DATA_AXIS))
+    rows = [index[0] for index in sharding.addressable_devices_indices_map(indices.shape).values()]
+    start, stop = min(r.start or 0 for r in rows), max(r.stop or len(indices) for r in rows)
     if hasattr(self._arrays, 'take'):   # Records: read from the files
-      return parallel.replicate(self._arrays.take(indices), self._mesh)
-    return parallel.replicate({k: v[indices] for k, v in self._arrays.items()}, self._mesh)
+      mine = self._arrays.take(indices[start:stop])
+    else:
+      mine = {k: v[indices[start:stop]] for k, v in self._arrays.items()}
+    return {k: jax.make_array_from_callback(
+        (len(indices), *v.shape[1:]), sharding,
+        lambda index, v=v: v[(index[0].start or 0) - start:(index[0].stop or len(indices)) - start])
+            for k, v in mine.items()}
 
   def __call__(self, step):
     if self.placement != 'host':
