@@ -34,8 +34,7 @@ lock: | $(VENV)/bin/activate
 	$(VENV)/bin/pip-compile --quiet --generate-hashes --extra=eval --extra=test --strip-extras \
 	  --no-emit-index-url --no-emit-find-links --output-file=requirements.lock pyproject.toml
 
-# The readers first (mnist5k's reference readers, copied into the cache), so that
-# evaluation while training finds them.
+# The readers first (cached once), so that evaluation while training runs from the start.
 demo: install
 	$(PY) -m eval.classifier --dataset=mnist5k
 	$(PY) -m train.main --config=train/configs/demo.py --workdir=$(DEMO_DIR)

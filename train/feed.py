@@ -51,7 +51,7 @@ def batch_from_shards(dataset, indices):
 def global_batch(placement, dataset, seed, step, num_examples, batch_size, pairs=None):
   """Inside the step: the global batch at `step` from the step's data argument (what
   `Feed` placed): gathered from the replicated dataset or from its shards, or, with
-  `host` placement, the batch the host already gathered. pairs: the identity x class
+  `host` placement, from the rows of the batch each device holds. pairs: the identity x class
   index table (jsemrep.pairing) of a method that cross-reconstructs; the batch then
   also holds each anchor's `same_image` and `donor_image`."""
   if placement == 'host':   # each device holds its rows of the batch

@@ -3,19 +3,11 @@ images and gives the features of FID, precision and recall in its feature space;
 MLP second reader; a reader of another field) and the readers' autoencoder of a dataset
 are trained once per version of the dataset and of the readers, cached beside the
 datasets under a lock, and read back checked against the digests saved with them
-(docs/evaluation.md).
-
-The reference readers of mnist5k ship with the package (reference/): where a reader
-is needed for exactly the training images a reference was trained on (same dataset
-version, readers' version and training-image fingerprint), the reference is copied
-into the cache instead of training one, so that every machine reads mnist5k with the
-same weights (as FID reads with one published network)."""
+(docs/evaluation.md)."""
 
 import functools
-import hashlib
 import json
 import os
-import shutil
 import time
 
 import jax
@@ -64,31 +56,6 @@ VERSION = 5
 # them has its model's defaults, these).
 WIDTHS = {'cnn': {'channels': (32, 64), 'features': 128}, 'mlp': {'hidden': (512, 256)},
           'autoencoder': {'latent_dim': 64, 'channels': (32, 64, 128), 'hidden': (512, 256)}}
-
-
-REFERENCE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'reference')
-
-
-def images_fingerprint(images):
-  """A short hash of a split's images (their shape and bytes): which images a reader
-  was trained on."""
-  images = np.ascontiguousarray(images)
-  return hashlib.sha256(repr(images.shape).encode() + images.tobytes()).hexdigest()[:16]
-
-
-def _from_reference(directory, dataset, fingerprint):
-  """Whether the reference reader of this name was trained on these training images
-  (and is current); if so it is copied into `directory`."""
-  reference = os.path.join(REFERENCE_DIR, os.path.basename(directory))
-  info = _stored_info(reference)
-  if not (_current(info, dataset) and info.get('train_images') == fingerprint):
-    return False
-  print(f'using the reference reader {os.path.basename(directory)} shipped with jsemrep',
-        flush=True)
-  shutil.rmtree(os.path.join(directory, 'params'), ignore_errors=True)
-  shutil.copytree(os.path.join(reference, 'params'), os.path.join(directory, 'params'))
-  files.write_json(os.path.join(directory, 'info.json'), info, indent=2)   # last, as save()
-  return True
 
 
 def _stored_widths(info):
@@ -169,16 +136,13 @@ def _train_autoencoder(directory, dataset, data_dir, manual_dir, options):
   """Trains and stores the readers' autoencoder of `dataset` in `directory`."""
   _writable(directory)
   images = data.load(dataset, 'train', data_dir, manual_dir, options)['image']
-  fingerprint = images_fingerprint(images)
-  if _from_reference(directory, dataset, fingerprint):
-    return
   print(f'training the readers\' autoencoder of {dataset}', flush=True)
   start = time.perf_counter()
   widths = WIDTHS['autoencoder']
   _, params = autoencoder_lib.train(images, widths=widths)
   save(directory, params, {'dataset': dataset, 'data_version': data.version(dataset),
                            'classifier_version': VERSION, 'widths': widths,
-                           'train_images': fingerprint, 'epochs': autoencoder_lib.EPOCHS,
+                           'epochs': autoencoder_lib.EPOCHS,
                            'steps': autoencoder_lib.num_steps(len(images)),
                            'seconds': round(time.perf_counter() - start),
                            'image_shape': list(images.shape[1:])})
@@ -209,9 +173,6 @@ def _train_reader(directory, dataset, data_dir, manual_dir, epochs, field, arch,
                     f'{", ".join(sorted(splits["train"]))})')
   splits = {name: {'image': s['image'], 'label': s[field].astype(np.int32)}
             for name, s in splits.items()}
-  fingerprint = images_fingerprint(splits['train']['image'])
-  if _from_reference(directory, dataset, fingerprint):
-    return
   k = data.num_classes(splits['train']['label'])
   autoencoder = load_or_train_autoencoder(dataset, data_dir, manual_dir, options)
   print(f'training a classifier ({arch}) of {field} on {dataset}', flush=True)
@@ -220,7 +181,7 @@ def _train_reader(directory, dataset, data_dir, manual_dir, epochs, field, arch,
                                      epochs, arch=arch, autoencoder=autoencoder, widths=widths)
   save(directory, params, {'dataset': dataset, 'field': field, 'arch': arch, 'data_version':
                            data.version(dataset), 'classifier_version': VERSION, 'widths': widths,
-                           'train_images': fingerprint, 'num_classes': k, **info,
+                           'num_classes': k, **info,
                            'image_shape': list(splits['train']['image'].shape[1:])})
 
 
