@@ -1,10 +1,19 @@
-"""Matplotlib figures."""
+"""Matplotlib figures, drawn with its object API (a Figure of its own, saved, never
+shown): no pyplot, no global figure state, no GUI backend."""
 
-import matplotlib
+import numpy as np
 
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # pylint: disable=wrong-import-position
-import numpy as np  # pylint: disable=wrong-import-position
+
+def _figure(figsize):
+  """A new Figure; matplotlib is imported here, when a figure is drawn, because it
+  costs every program that imports this module a second at import."""
+  from matplotlib.figure import Figure  # pylint: disable=import-outside-toplevel
+  return Figure(figsize=figsize)
+
+
+def _colormap(name):
+  from matplotlib import colormaps  # pylint: disable=import-outside-toplevel
+  return colormaps[name]
 
 
 def mosaic(rows, gap=2):
@@ -26,7 +35,8 @@ def image_rows(rows, path, title=None):
   one mosaic drawn once, each row's label on its left."""
   columns = max(len(images) for _, images in rows)
   height = np.asarray(rows[0][1][0]).shape[0]
-  fig, ax = plt.subplots(figsize=(0.6 * columns + 1.6, 0.65 * len(rows) + 0.4))
+  fig = _figure((0.6 * columns + 1.6, 0.65 * len(rows) + 0.4))
+  ax = fig.subplots()
   ax.imshow(mosaic(rows), vmin=0, vmax=1, interpolation='nearest')
   ax.set_xticks([])
   ax.set_yticks([r * (height + 2) + height / 2 for r in range(len(rows))],
@@ -38,13 +48,13 @@ def image_rows(rows, path, title=None):
     fig.suptitle(title, fontsize=10)
   fig.subplots_adjust(left=0.16, right=0.99, top=0.93 if title else 0.99, bottom=0.01)
   fig.savefig(path, dpi=100)
-  plt.close(fig)
 
 
 def scatter_by_class(points, labels, path, title=None):
   """2-D points coloured by class, with a legend."""
-  fig, ax = plt.subplots(figsize=(5.5, 5))
-  cmap = plt.get_cmap('tab10' if labels.max() < 10 else 'tab20')
+  fig = _figure((5.5, 5))
+  ax = fig.subplots()
+  cmap = _colormap('tab10' if labels.max() < 10 else 'tab20')
   for c in np.unique(labels):
     sel = labels == c
     ax.scatter(points[sel, 0], points[sel, 1], s=4, color=cmap(c % cmap.N), label=str(c))
@@ -55,7 +65,6 @@ def scatter_by_class(points, labels, path, title=None):
     ax.set_title(title, fontsize=9)
   fig.tight_layout()
   fig.savefig(path, dpi=100)
-  plt.close(fig)
 
 
 def grouped_bars(values, path, title):
@@ -64,8 +73,9 @@ def grouped_bars(values, path, title):
   groups = sorted({g for g, _ in values})
   members = sorted({m for _, m in values})
   width = 0.8 / max(len(members), 1)
-  fig, ax = plt.subplots(figsize=(3 + 0.45 * len(members) * len(groups), 3.6))
-  cmap = plt.get_cmap('tab20')
+  fig = _figure((3 + 0.45 * len(members) * len(groups), 3.6))
+  ax = fig.subplots()
+  cmap = _colormap('tab20')
   for i, member in enumerate(members):
     xs = [g_i + i * width for g_i, g in enumerate(groups) if (g, member) in values]
     stats = np.array([values[(g, member)] for g in groups if (g, member) in values])
@@ -78,14 +88,14 @@ def grouped_bars(values, path, title):
   ax.legend(fontsize=7, ncol=1, loc='upper left', bbox_to_anchor=(1.01, 1.0))
   fig.tight_layout()
   fig.savefig(path, dpi=100)
-  plt.close(fig)
 
 
 def metric_vs_value(series, path, title, xlabel):
   """series {metric: {line: [(value, mean, low, high), ...]}}: one panel per metric, in
   it one line per entry (a row of a table: learning curves of several methods), the
   mean against the swept value with its interval as error bars."""
-  fig, axes = plt.subplots(1, len(series), figsize=(3.4 * len(series), 3.0), squeeze=False)
+  fig = _figure((3.4 * len(series), 3.0))
+  axes = fig.subplots(1, len(series), squeeze=False)
   for ax, (metric, lines) in zip(axes[0], series.items()):
     for line, points in lines.items():
       xs, means, lows, highs = (np.array(v, np.float64) for v in zip(*sorted(points)))
@@ -100,4 +110,3 @@ def metric_vs_value(series, path, title, xlabel):
   fig.suptitle(title, fontsize=9)
   fig.tight_layout()
   fig.savefig(path, dpi=100)
-  plt.close(fig)

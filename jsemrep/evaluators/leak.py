@@ -10,8 +10,6 @@ between splits) the same field from s (near chance wanted) and from c. Chance is
 share of the split's most common value. Applies to split runs only."""
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.neural_network import MLPClassifier
 
 from jsemrep import split as split_lib
 from jsemrep.evaluators.base import Column, Evaluator, Result
@@ -26,6 +24,8 @@ def probe_accuracy(x_train, y_train, x_test, y_test, probe='linear'):
   """Accuracy on (x_test, y_test) of a probe fitted on standardised x_train (each
   feature scaled by the train mean and deviation): 'linear', a logistic regression;
   'mlp', one hidden layer of 128 ReLUs, stopped on a tenth of x_train held out."""
+  from sklearn.linear_model import LogisticRegression  # pylint: disable=import-outside-toplevel (scikit-learn costs a program ~3 s at import)
+  from sklearn.neural_network import MLPClassifier  # pylint: disable=import-outside-toplevel
   mean, scale = x_train.mean(0), x_train.std(0) + 1e-6
   if probe == 'linear':
     model = LogisticRegression(max_iter=2000)

@@ -5,9 +5,6 @@ with a figure directory tsne.png, a t-SNE of the split's latents coloured by cla
 import os
 
 import numpy as np
-from sklearn.cluster import KMeans
-from sklearn.linear_model import LogisticRegression
-from sklearn.manifold import TSNE
 
 from jsemrep import plots
 from jsemrep import sphere
@@ -16,6 +13,8 @@ from jsemrep.metrics import representation
 
 
 def scores(z_train, y_train, z_test, y_test, num_classes, seed=0):
+  from sklearn.cluster import KMeans  # pylint: disable=import-outside-toplevel (scikit-learn costs a program ~3 s at import)
+  from sklearn.linear_model import LogisticRegression  # pylint: disable=import-outside-toplevel
   unit = lambda z: np.asarray(sphere.normalize(z))
   probe = LogisticRegression(max_iter=2000).fit(unit(z_train), y_train)
   clusters = KMeans(num_classes, n_init=10, random_state=seed).fit_predict(unit(z_test))
@@ -31,6 +30,7 @@ def evaluate(run, split, seed, figure_dir):
   info = {}
   if figure_dir:
     info['figure'] = os.path.join(figure_dir, 'tsne.png')
+    from sklearn.manifold import TSNE  # pylint: disable=import-outside-toplevel
     embedding = TSNE(2, random_state=seed, init='pca').fit_transform(run.codes(split))
     plots.scatter_by_class(embedding, labels, info['figure'],
                            f't-SNE of {split} latents: {run.spec.method} on '

@@ -11,7 +11,6 @@ import os
 
 import jax.numpy as jnp
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from jsemrep import edit
 from jsemrep import plots
@@ -27,6 +26,7 @@ KEEP_FIELD = 'digit'   # the class an edit must keep, where the dataset records 
 def latent_classifier(codes, labels):
   """(weights (K, d), bias (K,)) of a logistic regression on unit train codes: the
   classifier the `guided` operator climbs."""
+  from sklearn.linear_model import LogisticRegression  # pylint: disable=import-outside-toplevel (scikit-learn costs a program ~3 s at import)
   probe = LogisticRegression(max_iter=2000).fit(np.asarray(sphere.normalize(codes)), labels)
   return probe.coef_, probe.intercept_
 
