@@ -144,8 +144,8 @@ class Run:
 
   def classifier(self, field: str = 'label', arch: str = 'cnn'):
     """(classify, info) of the evaluation classifier of `field` on the run's dataset
-    (arch 'mlp': the second reader): classify(images in [0, 1] or uint8) -> (labels,
-    features). Trained on first use (and cached beside the datasets) unless
+    (arch 'mlp': the second reader): classify (a readers.Reader)(images in [0, 1] or
+    uint8) -> (labels, features). Trained on first use (and cached beside the datasets) unless
     train_classifiers is False."""
     from jsemrep import readers  # pylint: disable=import-outside-toplevel
     if ('classifier', field, arch) not in self._cache:

@@ -149,3 +149,29 @@ def test_training_logs_the_configured_evaluators_every_eval_every_steps(make_con
   assert {f'val/interpolate_small/{c.key}' for c in small.columns} <= logged
   assert records[-1]['val/interpolate_small/slerp_semantic.visits'] == pytest.approx(
       result.scores['slerp_semantic']['visits'])
+
+
+def test_interpolate_reconstructs_each_image_once_for_both_readers(tiny_run, mnist5k_readers,
+                                                                   monkeypatch):
+  """The two readers share the readers' autoencoder: each decoded image (and each
+  oracle reconstruction of the gate) goes through it once, and each reader's scores
+  are those it gives reading the images alone."""
+  from jsemrep.readers import autoencoder  # pylint: disable=import-outside-toplevel
+  run = runs.load_run(str(tiny_run))
+  reconstructed = []
+  original = autoencoder.reconstruct
+  monkeypatch.setattr(autoencoder, 'reconstruct', lambda model, params, images, chunk=1000: (
+      reconstructed.append(len(images)) or original(model, params, images, chunk)))
+  result = evaluators.get('interpolate_small')(run, 'validation', 0, None)
+  images = result.scores['slerp_semantic']['images']
+  decoded = sum(result.scores[kind]['images'] for kind in result.scores)
+  assert sum(reconstructed) == decoded + len(run.split('validation')['label'])
+  classify, _ = run.classifier()
+  second, _ = run.classifier(arch='mlp')
+  alone = lambda reader: reader(run.decode(run.codes('validation')))[0]
+  gates = result.info['gates']
+  assert gates['label']['oracle'] == pytest.approx(
+      float((alone(classify) == run.split('validation')['label']).mean()))
+  assert gates['label_second']['oracle'] == pytest.approx(
+      float((alone(second) == run.split('validation')['label']).mean()))
+  assert images > 0

@@ -60,20 +60,23 @@ def evaluate(run, split, seed, figure_dir, *, images_per_class_step, paths_per_c
   except runs.NoClassifierError:
     second, second_info = None, None
   prototypes = run.prototypes()
+  # Both readers read images as the dataset's readers' autoencoder (which they share)
+  # gives them back: it reconstructs each decoded image once, for both.
   scores, raw = interpolation.ordinal_study(
-      run.codes(split), scored['label'], prototypes, run.decode,
-      lambda images: classify(images)[0], images_per_class_step, paths_per_class_pair, seed,
-      run.circular, run.semantic_dims, second and (lambda images: second(images)[0]))
+      run.codes(split), scored['label'], prototypes,
+      lambda codes: classify.seen(run.decode(codes)),
+      lambda seen: classify.read_seen(seen)[0], images_per_class_step, paths_per_class_pair,
+      seed, run.circular, run.semantic_dims, second and (lambda seen: second.read_seen(seen)[0]))
   k = run.num_classes
   angles = prototype_angles.adjacent_angles_deg(prototypes, run.circular).tolist()
-  reconstructions = run.decode(run.codes(split))
-  oracle = np.mean(classify(reconstructions)[0] == scored['label'])
+  reconstructions = classify.seen(run.decode(run.codes(split)))
+  oracle = np.mean(classify.read_seen(reconstructions)[0] == scored['label'])
   out = {'images_per_class_step': images_per_class_step,
          'classifier_test_accuracy': info['test_accuracy'],
          'gates': {'label': reader_gate(info['test_accuracy'], oracle)},
          'adjacent_prototype_angles_deg': angles}
   if second is not None:
-    second_oracle = np.mean(second(reconstructions)[0] == scored['label'])
+    second_oracle = np.mean(second.read_seen(reconstructions)[0] == scored['label'])
     out['second_classifier_test_accuracy'] = second_info['test_accuracy']
     out['gates']['label_second'] = reader_gate(second_info['test_accuracy'], second_oracle)
   if figure_dir and split == 'test':

@@ -9,9 +9,9 @@ training loop they share."""
 
 from jsemrep.readers.cache import (VERSION, autoencoder_dir, classifier_dir, load_cached,
                                    load_or_train, load_or_train_autoencoder)
-from jsemrep.readers.classifier import (ARCHITECTURES, MAX_EPOCHS, PATIENCE, SECOND_READER,
+from jsemrep.readers.classifier import (ARCHITECTURES, MAX_EPOCHS, PATIENCE, SECOND_READER, Reader,
                                         predict, train_classifier)
 
-__all__ = ['ARCHITECTURES', 'MAX_EPOCHS', 'PATIENCE', 'SECOND_READER', 'VERSION', 'autoencoder_dir',
-           'classifier_dir', 'load_cached', 'load_or_train', 'load_or_train_autoencoder', 'predict',
-           'train_classifier']
+__all__ = ['ARCHITECTURES', 'MAX_EPOCHS', 'PATIENCE', 'SECOND_READER', 'Reader', 'VERSION',
+           'autoencoder_dir', 'classifier_dir', 'load_cached', 'load_or_train',
+           'load_or_train_autoencoder', 'predict', 'train_classifier']

@@ -5,7 +5,6 @@ are trained once per version of the dataset and of the readers, cached beside th
 datasets under a lock, and read back checked against the digests saved with them
 (docs/evaluation.md)."""
 
-import functools
 import json
 import os
 import time
@@ -21,7 +20,7 @@ from jsemrep import errors
 from jsemrep import files
 from jsemrep import models
 from jsemrep.readers import autoencoder as autoencoder_lib
-from jsemrep.readers.classifier import ARCHITECTURES, MAX_EPOCHS, predict, train_classifier
+from jsemrep.readers.classifier import ARCHITECTURES, MAX_EPOCHS, Reader, train_classifier
 from jsemrep.data import pipeline
 from jsemrep.errors import DataError
 
@@ -150,11 +149,11 @@ def _train_autoencoder(directory, dataset, data_dir, manual_dir, options):
 
 def load_or_train(dataset, data_dir=None, manual_dir=None, epochs=MAX_EPOCHS, field='label',
                   arch='cnn', options=None):
-  """(read, info) of a reader predicting `field` (default: the label, the evaluation
+  """(reader, info) of a reader predicting `field` (default: the label, the evaluation
   classifier) from the dataset's images, training it on the train split first (at
   most `epochs` epochs, stopped on validation) if none is stored for this version of
-  the dataset and of the classifier; read(uint8 or [0, 1] images) -> (labels,
-  features), every image read through the readers' autoencoder. arch: 'cnn' (the
+  the dataset and of the classifier; reader (a classifier.Reader): uint8 or [0, 1]
+  images -> (labels, features), every image read through the readers' autoencoder. arch: 'cnn' (the
   evaluation classifier) or 'mlp' (the second reader)."""
   directory = classifier_dir(dataset, data_dir, field, arch, options)
   with files.locked(directory + '.lock'):   # another process training it: wait, then reuse
@@ -186,7 +185,7 @@ def _train_reader(directory, dataset, data_dir, manual_dir, epochs, field, arch,
 
 
 def load_cached(dataset, data_dir=None, field='label', arch='cnn', options=None):
-  """(read, info) of the stored reader for this version of the dataset, or None when
+  """(reader, info) of the stored reader for this version of the dataset, or None when
   there is none (nothing is trained)."""
   directory = classifier_dir(dataset, data_dir, field, arch, options)
   if not (_current(_stored_info(directory), dataset)
@@ -201,4 +200,4 @@ def _restore(directory, dataset, data_dir=None, manual_dir=None, options=None):
   params = _restore_params(directory, lambda: model.init(
       jax.random.PRNGKey(0), jnp.zeros((1, *info['image_shape'])))['params'])
   autoencoder = load_or_train_autoencoder(dataset, data_dir, manual_dir, options)
-  return functools.partial(predict, model, params, autoencoder=autoencoder), info
+  return Reader(model, params, autoencoder), info

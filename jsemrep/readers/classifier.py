@@ -3,6 +3,7 @@ a share of the training images replaced by the readers' autoencoder's reconstruc
 training until the validation accuracy stops improving, and prediction of labels and
 features with every image read through that autoencoder (jsemrep.readers.autoencoder)."""
 
+import dataclasses
 import functools
 import time
 
@@ -71,16 +72,43 @@ def _logits_and_features(model, params, images):
   return model.apply({'params': params}, images_lib.to_float(images), return_features=True)
 
 
-def predict(model, params, images, chunk=1000, autoencoder=None):
-  """(labels (N,), features (N, F)) for uint8 or [0, 1] float images, each read as
-  `autoencoder` ((model, params) of jsemrep.readers.autoencoder) gives it back, if given."""
+def seen(images, autoencoder=None, chunk=1000):
+  """uint8 or [0, 1] float images as a reader sees them: uint8, and as `autoencoder`
+  ((model, params) of jsemrep.readers.autoencoder) gives them back, if given."""
   if images.dtype != np.uint8:
     images = np.round(np.clip(images, 0, 1) * 255).astype(np.uint8)
   if autoencoder is not None:
     images = autoencoder_lib.reconstruct(*autoencoder, images, chunk)
+  return images
+
+
+def predict(model, params, images, chunk=1000, autoencoder=None):
+  """(labels (N,), features (N, F)) for uint8 or [0, 1] float images, each read as
+  `autoencoder` gives it back, if given (`seen`)."""
   logits, features = inference.map_in_chunks(
-      functools.partial(_logits_and_features, model, params), images, chunk)
+      functools.partial(_logits_and_features, model, params), seen(images, autoencoder, chunk),
+      chunk)
   return logits.argmax(-1), features
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Reader:
+  """A trained reader: reader(images) -> (labels (N,), features (N, F)) of uint8 or
+  [0, 1] images, each read through `autoencoder`. The readers of one dataset share its
+  readers' autoencoder, so several of them read a batch with its reconstruction made
+  once: `reader.read_seen(seen_images)`, seen_images = `reader.seen(images)`."""
+  model: object
+  params: dict
+  autoencoder: tuple
+
+  def __call__(self, images, chunk=1000):
+    return predict(self.model, self.params, images, chunk, self.autoencoder)
+
+  def seen(self, images, chunk=1000):
+    return seen(images, self.autoencoder, chunk)
+
+  def read_seen(self, seen_images, chunk=1000):
+    return predict(self.model, self.params, seen_images, chunk)
 
 
 MAX_EPOCHS = 30
