@@ -2,7 +2,9 @@
 (and the readers' autoencoder it reads through) on the training images (once; both are
 cached), and reports its test accuracy;
 --field=digit trains the classifier of another integer field (rotated_mnist5k's digit
-class, which eval.viewpoint uses to score whether an edit keeps the digit)."""
+class, which eval.viewpoint uses to score whether an edit keeps the digit);
+--field=identity trains the identity reader (jsemrep.readers.identity), scored by rank-1
+across views instead of accuracy."""
 
 from jsemrep import runtime
 
@@ -46,10 +48,10 @@ def main(argv):
                                   options=options)
   where = readers.classifier_dir(FLAGS.dataset, FLAGS.data_dir, FLAGS.field, FLAGS.arch,
                                  options)
-  print(f'{FLAGS.dataset}: classifier ({FLAGS.arch}) of {FLAGS.field}, validation accuracy '
+  measure = 'accuracy' if FLAGS.field != 'identity' else 'rank-1 across views'
+  print(f'{FLAGS.dataset}: classifier ({FLAGS.arch}) of {FLAGS.field}, validation {measure} '
         f'{info["validation_accuracy"]:.4f} (epoch {info["best_epoch"]} of {info["epochs"]}), '
-        f'test accuracy {info["test_accuracy"]:.4f} '
-        f'({where})')
+        f'test {measure} {info["test_accuracy"]:.4f} ({where})')
 
 
 if __name__ == '__main__':

@@ -190,6 +190,6 @@ def mnist5k_readers(mnist5k_classifier, data_dir, mnist5k_dir):
 
 @pytest.fixture(scope='session')
 def rotated_classifiers(data_dir, mnist5k_dir):
-  """rotated_mnist5k's angle and digit classifiers, cached likewise."""
-  for field in ('label', 'digit'):
+  """rotated_mnist5k's angle and digit classifiers and its identity reader, cached likewise."""
+  for field in ('label', 'digit', 'identity'):
     _cache_classifier(data_dir, mnist5k_dir, 'rotated_mnist5k', field)

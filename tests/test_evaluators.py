@@ -79,11 +79,16 @@ def test_viewpoint_end_to_end_feeds_its_table(tiny_rotated_run, rotated_classifi
       assert columns[column.title][0] == pytest.approx(lookup(record['scores'][op], column.key))
   # The gates: each reader on the real images along the paths and on the oracle's
   # reconstructions of the same images; beside them, its accuracy on the whole test split.
-  assert set(record['gates']) == {'angle', 'digit'}
+  assert set(record['gates']) == {'angle', 'digit', 'identity'}
   assert record['gates']['angle']['oracle'] == record['scores']['oracle']['angle_accuracy']
   assert record['gates']['angle']['real'] == record['scores']['truth']['angle_accuracy']
   assert record['gates']['digit']['real'] == record['scores']['truth']['identity_kept']
   assert record['gates']['digit']['test_split'] == record['keep_classifier_test_accuracy']
+  # The identity reader's gate: its rank-1 across views of the real test images is what
+  # its training scored on the test split (the same search, reached from the evaluator).
+  identity_gate = record['gates']['identity']
+  assert identity_gate['real'] == pytest.approx(identity_gate['test_split'])
+  assert 'endpoint_rank1_reader' in record['scores']['transport']
 
 
 def test_an_unknown_evaluator_lists_the_known_ones():

@@ -122,3 +122,36 @@ def test_each_distinct_code_is_decoded_and_read_once():
   assert max(seen[-2 * (K - 1):]) <= 6 * K
   path_images = sum(len(p) for p in raw['operators']['transport']['predicted'])
   assert sum(seen) < 3 * path_images   # transport, oracle, no_edit, each image decoded
+
+
+def identity_features(images):
+  """An identity reader of this world: blind to the angle, it sees the identity part
+  (A + 0.04 u) e_(2 + digit) beside a constant, unit-normalised."""
+  part = np.asarray(images, np.float32).reshape(-1, 4)[:, 2:]
+  if np.asarray(images).dtype == np.uint8:
+    part = part / 255.0
+  features = np.concatenate([part, np.full((len(part), 1), 0.5, np.float32)], axis=1)
+  return features / np.linalg.norm(features, axis=1, keepdims=True)
+
+
+def test_the_identity_reader_finds_the_identity_where_pixels_see_the_angle_too():
+  p, codes, images, identity, label, digit = world()
+  ops = {'transport': edit.transport, 'prototype_path': edit.prototype_path}
+  scores, raw = viewpoint.viewpoint_study(codes, images, identity, label, digit, jnp.asarray(p),
+                                          ops, decode, classify, classify_digit, 3, 4, 0,
+                                          identity_features)
+  for name in ('transport', 'oracle', 'truth'):
+    assert scores[name]['rank1_reader'] == scores[name]['endpoint_rank1_reader'] == 1.0, name
+    assert scores[name]['endpoint_joint_reader'] == 1.0, name
+  # Holding the start keeps the identity (the reader ignores the angle), never the
+  # target angle: rank-1 1, joint 0.
+  no_edit = scores['no_edit']
+  assert no_edit['endpoint_rank1_reader'] == 1.0 and no_edit['endpoint_joint_reader'] == 0.0
+  # The prototype path ends on the prototype, the identity gone.
+  assert scores['prototype_path']['endpoint_rank1_reader'] < 0.5
+  assert len(raw['operators']['transport']['endpoint_rank1_reader']) == scores['transport']['paths']
+  without, _ = viewpoint.viewpoint_study(codes, images, identity, label, digit, jnp.asarray(p),
+                                         ops, decode, classify, classify_digit, 3, 4, 0)
+  assert 'rank1_reader' not in without['transport']
+  for key in ('rank1', 'endpoint_rank1', 'endpoint_joint', 'angle_accuracy'):
+    assert without['prototype_path'][key] == scores['prototype_path'][key]

@@ -5,8 +5,11 @@ on angle accuracy along the path, identity kept, and the endpoint's L1 / SSIM to
 true image of that identity at j, beside the oracle and no-edit references; a row per
 operator and reference. With a figure directory, on any dataset: edit.png, a few
 images edited to every class by every operator (on mnist5k: the digit changed, the
-stroke kept)."""
+stroke kept). Where the identity reader (jsemrep.readers.identity) is cached, or can be
+trained, rank-1 is also read in its features, with its own gate: rank-1 across views of
+the real images and of the oracle's reconstructions of them."""
 
+import functools
 import os
 
 import jax.numpy as jnp
@@ -14,11 +17,13 @@ import numpy as np
 
 from jsemrep import edit
 from jsemrep import plots
+from jsemrep import runs
 from jsemrep import sphere
 from jsemrep import split as split_lib
 from jsemrep.errors import DataError
 from jsemrep.evaluators.base import Column, Evaluator, Result, reader_gate
 from jsemrep.metrics import viewpoint
+from jsemrep.readers import identity as identity_lib
 
 KEEP_FIELD = 'digit'   # the class an edit must keep, where the dataset records one
 
@@ -87,17 +92,36 @@ def evaluate(run, split, seed, figure_dir, *, identities, images_per_class_step,
   if KEEP_FIELD in scored:
     classify_keep, keep_info = run.classifier(KEEP_FIELD)
     keep_class = scored[KEEP_FIELD]
+  try:   # the identity reader; while training, only once it is cached
+    identity_reader, identity_info = run.classifier(identity_lib.FIELD)
+    embed = functools.partial(identity_lib.embed, identity_reader)
+  except runs.NoClassifierError:
+    embed = None
   scores, raw = viewpoint.viewpoint_study(
       run.codes(split), scored['image'], scored['identity'], scored['label'], keep_class,
       run.prototypes(), ops, run.decode, lambda images: classify(images)[0],
       classify_keep and (lambda images: classify_keep(images)[0]), images_per_class_step,
-      identities, seed)
+      identities, seed, embed)
   info.update(classifier_test_accuracy=clf_info['test_accuracy'],
               keep_field=KEEP_FIELD if keep_info else None,
               keep_classifier_test_accuracy=keep_info['test_accuracy'] if keep_info else None,
               identities_scored=len(set(raw['identity'])),
               gates=gates(scores, clf_info, keep_info))
+  if embed is not None:
+    info['gates'][identity_lib.FIELD] = identity_gate(
+        embed, scored, run.decode(run.codes(split)), identity_info)
   return Result(scores, raw, info)
+
+
+def identity_gate(embed, scored, reconstructions, info):
+  """The identity reader's gate: its rank-1 across views (jsemrep.readers.identity) of
+  the split's real images and of the oracle's reconstructions of them, both searched
+  among the real images; `test_split` what it scored on the test split when trained."""
+  views = (scored['identity'], scored['label'])
+  real = embed(scored['image'])
+  across = lambda queries: identity_lib.rank1_across_views(queries, *views, real, *views)
+  return {**reader_gate(across(real), across(embed(reconstructions))),
+          'test_split': info['test_accuracy']}
 
 
 def rows(result):
@@ -137,6 +161,11 @@ COLUMNS = (
     _column('endpoint_kept', 'endpoint identity', 'endpoint_kept'),
     _column('endpoint_rank1', 'endpoint rank-1', 'endpoint_rank1'),
     _column('endpoint_joint', 'endpoint joint rank-1', 'endpoint_joint'),
+    _column('rank1_reader', 'rank-1 (identity reader)', 'rank1_reader', 'images'),
+    _column('endpoint_rank1_reader', 'endpoint rank-1 (identity reader)',
+            'endpoint_rank1_reader'),
+    _column('endpoint_joint_reader', 'endpoint joint rank-1 (identity reader)',
+            'endpoint_joint_reader'),
 )
 def gates(scores, clf_info, keep_info):
   """{reader: reader_gate}: each reader on the real images along the paths (`truth`) and

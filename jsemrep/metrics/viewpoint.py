@@ -73,8 +73,20 @@ def _nearest_once(rows, images, gallery):
   return _nearest(images[unique], gallery)[inverse.reshape(-1)]
 
 
+def _rank1(image_of, expected, rows, once, gallery_at):
+  """(P, S) whether each path image (row image_of of `once`) is nearest, among
+  gallery_at(c) (every identity's true image at the expected class c, in identity-row
+  order), to its own identity's (`rows` (P,))."""
+  rank1 = np.zeros(image_of.shape, bool)
+  own = np.broadcast_to(rows[:, None], image_of.shape)
+  for c in np.unique(expected):
+    at = expected == c
+    rank1[at] = _nearest_once(image_of[at], once, gallery_at(c)) == own[at]
+  return rank1
+
+
 def viewpoint_study(codes, images, identity, label, keep_class, prototypes, operators, decode,
-                    classify, classify_keep, per_step, count, seed):
+                    classify, classify_keep, per_step, count, seed, embed=None):
   """Scores of every editing operator and of the oracle and no-edit references.
 
   codes (N, d), images (N, H, W, C) uint8, identity (N,), label (N,) (the angle) of
@@ -93,7 +105,12 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
   identity of the split at the expected angle, its own is nearest); the endpoint also
   gets the *joint* rank-1 (nearest of all true images at all angles is its own at the
   target angle) and the share of the L1 gap closed, (L1_no-edit - L1) / (L1_no-edit -
-  L1_oracle), kept per path as numerator and denominator.
+  L1_oracle), kept per path as numerator and denominator. embed: the identity reader
+  (images -> unit features, jsemrep.readers.identity), or None: with it, rank-1 and the
+  endpoint's rank-1 are read in its features too (`rank1_reader`, `endpoint_rank1_reader`),
+  and `endpoint_joint_reader` asks for the target angle (by the angle reader) and the
+  identity (by the identity reader) at once: a reader trained to ignore the view cannot
+  tell the views of one identity apart, so the pixel joint score has no reader twin.
 
   Returns (scores, raw): scores {operator or reference: {metric: value}}, raw every
   path's identity, angles, predicted labels and per-path results.
@@ -112,6 +129,7 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
   start_index, end_index = index[path_rows, starts], index[path_rows, ends]
   truth = images.astype(np.float32) / 255.0
   flat = truth.reshape(len(truth), -1)
+  truth_features = None if embed is None else embed(images)
   keep = None if keep_class is None else keep_class[start_index]
   raw = {'identity': ids[path_rows].tolist(), 'start_class': starts.tolist(),
          'end_class': ends.tolist(), 'start_index': start_index.tolist(),
@@ -122,6 +140,7 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
     per_op = {key: [] for key in ('predicted', 'kept', 'correct', 'monotone', 'visits',
                                   'kept_images', 'both', 'conditioned', 'rank1')}
     endpoints, endpoint_rank1, endpoint_angle, endpoint_kept, joint = [], [], [], [], []
+    by_reader = {'rank1_reader': [], 'endpoint_rank1_reader': [], 'endpoint_joint_reader': []}
     for distance in np.unique(distances):   # `pairs` is sorted by distance: path order
       sel = np.flatnonzero(distances == distance)
       ts = sphere.path_ts(per_step * int(distance) + 1)
@@ -150,11 +169,15 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
       scores = interpolation.path_scores(jnp.asarray(predicted), ya, yb, ts)
       own_views = flat[index[path_rows[sel]]]                       # (P, K, F)
       nearest_view = np.stack([_nearest(q, v) for q, v in zip(queries, own_views)])
-      rank1 = np.zeros(shape, bool)
-      for c in np.unique(expected):
-        at = expected == c
-        rank1[at] = _nearest_once(image_of[at], flat_once, flat[index[:, c]]) == np.broadcast_to(
-            path_rows[sel][:, None], shape)[at]
+      rank1 = _rank1(image_of, expected, path_rows[sel], flat_once, lambda c: flat[index[:, c]])
+      if embed is not None:
+        features_once = embed(images_once)
+        reader_rank1 = _rank1(image_of, expected, path_rows[sel], features_once,
+                              lambda c: truth_features[index[:, c]])
+        by_reader['rank1_reader'] += reader_rank1.sum(axis=1).tolist()
+        by_reader['endpoint_rank1_reader'] += reader_rank1[:, -1].tolist()
+        by_reader['endpoint_joint_reader'] += (
+            reader_rank1[:, -1] & (predicted[:, -1] == ends[sel])).tolist()
       if keep is None:
         kept = np.ones(shape, bool)
       else:
@@ -178,6 +201,8 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
                   endpoint_angle=endpoint_angle,
                   endpoint_rank1=endpoint_rank1,
                   endpoint_joint=(index.reshape(-1)[np.concatenate(joint)] == end_index).tolist())
+    if embed is not None:
+      per_op.update(by_reader)
     if keep is None:
       del per_op['kept'], per_op['kept_images'], per_op['both']
     else:
@@ -199,11 +224,14 @@ def summarize(raw):
     images = row['images']
     row['conditioned_angle_accuracy'] = sum(per_op['conditioned']) / images
     row['rank1'] = sum(per_op['rank1']) / images
+    if 'rank1_reader' in per_op:
+      row['rank1_reader'] = sum(per_op['rank1_reader']) / images
     if 'kept_images' in per_op:
       row['identity_kept'] = sum(per_op['kept_images']) / images
       row['angle_and_identity'] = sum(per_op['both']) / images
     for key in ('endpoint_l1', 'endpoint_ssim', 'endpoint_angle', 'endpoint_kept',
-                'endpoint_rank1', 'endpoint_joint'):
+                'endpoint_rank1', 'endpoint_joint', 'endpoint_rank1_reader',
+                'endpoint_joint_reader'):
       if key in per_op:
         row[key] = float(np.mean(per_op[key]))
     den = float(np.sum(per_op['gap_closed_den']))

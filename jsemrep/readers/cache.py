@@ -20,6 +20,8 @@ from jsemrep import errors
 from jsemrep import files
 from jsemrep import models
 from jsemrep.readers import autoencoder as autoencoder_lib
+from jsemrep.readers import classifier
+from jsemrep.readers import identity
 from jsemrep.readers.classifier import ARCHITECTURES, MAX_EPOCHS, Reader, train_classifier
 from jsemrep.data import pipeline
 from jsemrep.errors import DataError
@@ -170,17 +172,25 @@ def _train_reader(directory, dataset, data_dir, manual_dir, epochs, field, arch,
   if field not in splits['train']:
     raise DataError(f'{dataset} has no field {field!r} (fields: '
                     f'{", ".join(sorted(splits["train"]))})')
-  splits = {name: {'image': s['image'], 'label': s[field].astype(np.int32)}
-            for name, s in splits.items()}
-  k = data.num_classes(splits['train']['label'])
+  score = classifier.accuracy
+  if field == identity.FIELD:   # read by its features: validated and tested on other identities
+    labels, k = identity.training_labels(splits['train'][field])
+    splits = {name: {'image': s['image'], 'label': labels if name == 'train' else s[field],
+                     'identity': s[field], 'view': s['label']} for name, s in splits.items()}
+    score = identity.identified_across_views
+  else:
+    splits = {name: {'image': s['image'], 'label': s[field].astype(np.int32)}
+              for name, s in splits.items()}
+    k = data.num_classes(splits['train']['label'])
   autoencoder = load_or_train_autoencoder(dataset, data_dir, manual_dir, options)
   print(f'training a classifier ({arch}) of {field} on {dataset}', flush=True)
   widths = WIDTHS[arch]
   _, params, info = train_classifier(splits['train'], splits['validation'], splits['test'], k,
-                                     epochs, arch=arch, autoencoder=autoencoder, widths=widths)
+                                     epochs, arch=arch, autoencoder=autoencoder, widths=widths,
+                                     score=score)
   save(directory, params, {'dataset': dataset, 'field': field, 'arch': arch, 'data_version':
                            data.version(dataset), 'classifier_version': VERSION, 'widths': widths,
-                           'num_classes': k, **info,
+                           'num_classes': k, 'measure': score.__name__, **info,
                            'image_shape': list(splits['train']['image'].shape[1:])})
 
 

@@ -124,15 +124,17 @@ def accuracy(model, params, split, autoencoder=None):
 
 def train_classifier(train, validation, test, num_classes, epochs=MAX_EPOCHS, seed=0,
                      arch='cnn', reconstruction_share=RECONSTRUCTION_SHARE, autoencoder=None,
-                     widths=None):
+                     widths=None, score=accuracy):
   """(model, params, info) of a classifier trained with per-image augmentation until
   its validation accuracy has not improved for PATIENCE epochs (at most `epochs`); the
   parameters of its best validation epoch are kept. With `autoencoder` ((model, params)
   of jsemrep.readers.autoencoder), a `reconstruction_share` of the training images is
   drawn, per image and step, as its reconstruction instead, and validation and test
   images are read through it. widths: the model's keyword arguments beyond
-  num_classes (default: its own defaults). info: test_accuracy, validation_accuracy, epochs
-  (trained), best_epoch, reconstruction_share."""
+  num_classes (default: its own defaults). score(model, params, split, autoencoder): what
+  validation picks and test reports (default: accuracy; the identity reader's rank-1
+  across views, jsemrep.readers.identity). info: test_accuracy, validation_accuracy (both
+  that score), epochs (trained), best_epoch, reconstruction_share."""
   if reconstruction_share and autoencoder is None:
     raise ValueError(f'reconstruction_share={reconstruction_share} needs the readers\' '
                      'autoencoder')
@@ -159,12 +161,12 @@ def train_classifier(train, validation, test, num_classes, epochs=MAX_EPOCHS, se
         step, params, opt_state, seed, len(labels), batch,
         range(epoch * steps_per_epoch, (epoch + 1) * steps_per_epoch))
     epoch += 1
-    score = accuracy(model, params, validation, autoencoder)
-    if score > best:
-      best, best_params, best_epoch = score, params, epoch
-    print(f'classifier epoch {epoch}: validation accuracy {score:.4f} (best {best:.4f} at epoch '
-          f'{best_epoch}), {time.perf_counter() - start:.0f} s', flush=True)
-  return model, best_params, {'test_accuracy': accuracy(model, best_params, test, autoencoder),
+    value = score(model, params, validation, autoencoder)
+    if value > best:
+      best, best_params, best_epoch = value, params, epoch
+    print(f'classifier epoch {epoch}: validation {score.__name__} {value:.4f} (best {best:.4f} '
+          f'at epoch {best_epoch}), {time.perf_counter() - start:.0f} s', flush=True)
+  return model, best_params, {'test_accuracy': score(model, best_params, test, autoencoder),
                               'validation_accuracy': best, 'epochs': epoch,
                               'best_epoch': best_epoch,
                               'reconstruction_share': reconstruction_share}

@@ -1,0 +1,34 @@
+"""The identity reader's search: nearest neighbours at another view, by hand."""
+
+import numpy as np
+
+from jsemrep.readers import identity
+
+
+def _unit(rows):
+  rows = np.asarray(rows, np.float32)
+  return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_rank1_across_views_by_hand():
+  # identities 0, 0, 1, 1 at views 0, 1, 0, 1: the first three find their own at the
+  # other view, the last finds identity 0's view 0 (cos 0.970 > 0.243).
+  features = _unit([[1, 0], [0.9, 0.1], [0, 1], [0.8, 0.2]])
+  ids, views = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])
+  np.testing.assert_array_equal(
+      identity.nearest_at_another_view(features, views, features, views), [1, 0, 3, 0])
+  assert identity.rank1_across_views(features, ids, views, features, ids, views) == 0.75
+
+
+def test_a_query_with_no_other_view_in_the_gallery_is_not_identified():
+  features = _unit([[1, 0], [1, 0]])
+  views = np.array([3, 3])
+  np.testing.assert_array_equal(
+      identity.nearest_at_another_view(features, views, features, views), [-1, -1])
+  assert identity.rank1_across_views(features, [5, 5], views, features, [5, 5], views) == 0.0
+
+
+def test_training_identities_become_classes_in_order():
+  labels, count = identity.training_labels(np.array([7, 3, 7, 9]))
+  np.testing.assert_array_equal(labels, [1, 0, 1, 2])
+  assert count == 3 and labels.dtype == np.int32
