@@ -1,6 +1,7 @@
 """The identity reader's search: nearest neighbours at another view, by hand."""
 
 import numpy as np
+import pytest
 
 from jsemrep.readers import identity
 
@@ -32,3 +33,18 @@ def test_training_identities_become_classes_in_order():
   labels, count = identity.training_labels(np.array([7, 3, 7, 9]))
   np.testing.assert_array_equal(labels, [1, 0, 1, 2])
   assert count == 3 and labels.dtype == np.int32
+
+
+def test_identity_batches_hold_distinct_identities_each_at_several_views():
+  labels = np.repeat(np.arange(40), 7)
+  labels[-6:] = 40   # identity 40: 6 examples; identity 39 keeps 1 and is never drawn
+  draw = identity.identity_batches(labels, identities=32, views=4)
+  batch = draw(0, 5)
+  assert len(batch) == 128 and len(set(batch.tolist())) == 128
+  per_identity = np.bincount(labels[batch])
+  assert set(per_identity[per_identity > 0].tolist()) == {4} and per_identity[39] == 0
+  np.testing.assert_array_equal(draw(0, 5), batch)
+  assert not np.array_equal(draw(0, 6), batch) and not np.array_equal(draw(1, 5), batch)
+  with pytest.raises(ValueError, match='40 training identities have two examples or more; a '
+                                       'batch takes 64'):
+    identity.identity_batches(labels, identities=64)

@@ -172,12 +172,14 @@ def _train_reader(directory, dataset, data_dir, manual_dir, epochs, field, arch,
   if field not in splits['train']:
     raise DataError(f'{dataset} has no field {field!r} (fields: '
                     f'{", ".join(sorted(splits["train"]))})')
-  score = classifier.accuracy
+  score, objective, draw = classifier.accuracy, 'softmax', None
   if field == identity.FIELD:   # read by its features: validated and tested on other identities
-    labels, k = identity.training_labels(splits['train'][field])
+    labels, _ = identity.training_labels(splits['train'][field])
     splits = {name: {'image': s['image'], 'label': labels if name == 'train' else s[field],
                      'identity': s[field], 'view': s['label']} for name, s in splits.items()}
-    score = identity.identified_across_views
+    score, objective, draw = identity.identified_across_views, 'triplet', (
+        identity.identity_batches(labels))
+    k = 1   # its output layer is not trained: it is read by its features
   else:
     splits = {name: {'image': s['image'], 'label': s[field].astype(np.int32)}
               for name, s in splits.items()}
@@ -187,7 +189,7 @@ def _train_reader(directory, dataset, data_dir, manual_dir, epochs, field, arch,
   widths = WIDTHS[arch]
   _, params, info = train_classifier(splits['train'], splits['validation'], splits['test'], k,
                                      epochs, arch=arch, autoencoder=autoencoder, widths=widths,
-                                     score=score)
+                                     score=score, objective=objective, draw=draw)
   save(directory, params, {'dataset': dataset, 'field': field, 'arch': arch, 'data_version':
                            data.version(dataset), 'classifier_version': VERSION, 'widths': widths,
                            'num_classes': k, 'measure': score.__name__, **info,

@@ -14,6 +14,7 @@ import optax
 
 from jsemrep import images as images_lib
 from jsemrep import inference
+from jsemrep import losses
 from jsemrep import models
 from jsemrep.readers import autoencoder as autoencoder_lib
 from jsemrep.readers import loop
@@ -53,13 +54,20 @@ def mix_reconstructions(key, share, images, reconstructions):
   return jnp.where(pick, reconstructions, images)
 
 
-@functools.partial(jax.jit, static_argnums=(0, 1, 2))
-def _train_step(model, tx, share, params, opt_state, images, reconstructions, labels, key):
+TRIPLET_MARGIN = 0.2
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1, 2, 3))
+def _train_step(model, tx, share, objective, params, opt_state, images, reconstructions, labels,
+                key):
   k_pick, k_augment = jax.random.split(key)
   images = mix_reconstructions(k_pick, share, images, reconstructions)
   images = jax.vmap(augment)(jax.random.split(k_augment, images.shape[0]), images)
 
   def loss_fn(p):
+    if objective == 'triplet':   # on the features, with semi-hard negatives of the batch
+      _, features = model.apply({'params': p}, images, return_features=True)
+      return losses.facenet_triplet(features, labels, jax.random.fold_in(key, 1), TRIPLET_MARGIN)
     logits = model.apply({'params': p}, images)
     return optax.softmax_cross_entropy_with_integer_labels(logits, labels).mean()
   grads = jax.grad(loss_fn)(params)
@@ -124,7 +132,7 @@ def accuracy(model, params, split, autoencoder=None):
 
 def train_classifier(train, validation, test, num_classes, epochs=MAX_EPOCHS, seed=0,
                      arch='cnn', reconstruction_share=RECONSTRUCTION_SHARE, autoencoder=None,
-                     widths=None, score=accuracy):
+                     widths=None, score=accuracy, objective='softmax', draw=None):
   """(model, params, info) of a classifier trained with per-image augmentation until
   its validation accuracy has not improved for PATIENCE epochs (at most `epochs`); the
   parameters of its best validation epoch are kept. With `autoencoder` ((model, params)
@@ -133,8 +141,12 @@ def train_classifier(train, validation, test, num_classes, epochs=MAX_EPOCHS, se
   images are read through it. widths: the model's keyword arguments beyond
   num_classes (default: its own defaults). score(model, params, split, autoencoder): what
   validation picks and test reports (default: accuracy; the identity reader's rank-1
-  across views, jsemrep.readers.identity). info: test_accuracy, validation_accuracy (both
-  that score), epochs (trained), best_epoch, reconstruction_share."""
+  across views, jsemrep.readers.identity). objective: 'softmax' (cross-entropy over the
+  classes) or 'triplet' (FaceNet's triplet loss on the features, labels naming who is
+  who: the identity reader); draw(seed, step): the batch's indices (default: a
+  permutation per epoch, pipeline.batch_indices). info: test_accuracy,
+  validation_accuracy (both that score), epochs (trained), best_epoch,
+  reconstruction_share."""
   if reconstruction_share and autoencoder is None:
     raise ValueError(f'reconstruction_share={reconstruction_share} needs the readers\' '
                      'autoencoder')
@@ -152,14 +164,14 @@ def train_classifier(train, validation, test, num_classes, epochs=MAX_EPOCHS, se
   if reconstruction_share:
     reconstructions = jnp.asarray(autoencoder_lib.reconstruct(*autoencoder, train['image']))
   step = lambda params, opt_state, idx, number: _train_step(
-      model, tx, float(reconstruction_share), params, opt_state,
+      model, tx, float(reconstruction_share), objective, params, opt_state,
       images_lib.to_float(images[idx]), images_lib.to_float(reconstructions[idx]), labels[idx],
       jax.random.fold_in(key, number))
   best, best_params, best_epoch, epoch = -1.0, params, 0, 0
   while epoch < epochs and epoch - best_epoch < PATIENCE:
     params, opt_state = loop.train_steps(
         step, params, opt_state, seed, len(labels), batch,
-        range(epoch * steps_per_epoch, (epoch + 1) * steps_per_epoch))
+        range(epoch * steps_per_epoch, (epoch + 1) * steps_per_epoch), draw)
     epoch += 1
     value = score(model, params, validation, autoencoder)
     if value > best:

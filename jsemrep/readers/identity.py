@@ -1,11 +1,15 @@
 """The identity reader: who is in an image, whatever its view. On a dataset whose
 examples are identities at several views (rotated_mnist5k's source digits at 7 angles,
 synthetic_heads' heads at 7 yaws), it is the evaluation CNN trained, with the readers'
-recipe, to classify the training identities; the identities of the validation and test
-splits are others, so it is read by its features (the penultimate layer, unit-normalised):
-an image is identified as the identity of its nearest neighbour. Validation picks its
-epoch, and its gate reports, by *rank-1 across views*: the share of images whose nearest
-image at another view is of their own identity.
+recipe (augmentation, the readers' autoencoder), by FaceNet's triplet loss on its
+features over batches of P training identities x K of their views, so that one
+identity's views lie together. The identities of the validation and test splits are
+others: it is read by its features (the penultimate layer, unit-normalised), an image
+identified as the identity of its nearest neighbour. Validation picks its epoch, and its
+gate reports, by *rank-1 across views*: the share of images whose nearest image at
+another view is of their own identity. (Trained instead as a softmax classifier of the
+3,600 training identities of rotated_mnist5k, its features stayed at chance across views
+after two epochs: 0.003 on validation, where raw pixels give 0.058.)
 
 Pixel distance is dominated by what a view changes (pose, hair and skin colour) and by
 blur; features trained to ignore the view read the identity where pixels cannot."""
@@ -58,3 +62,24 @@ def training_labels(identity):
   """The training identities as classes 0..U-1 (in order of their values), and U."""
   values, labels = np.unique(identity, return_inverse=True)
   return labels.astype(np.int32), len(values)
+
+
+IDENTITIES_PER_BATCH, VIEWS_PER_IDENTITY = 32, 4
+
+
+def identity_batches(labels, identities=IDENTITIES_PER_BATCH, views=VIEWS_PER_IDENTITY):
+  """draw(seed, step) -> indices (identities * views,): `identities` distinct training
+  identities of those with two examples or more, `views` of each one's examples
+  (without repeats where it has as many), a pure function of seed and step."""
+  members = [np.flatnonzero(labels == u) for u in range(int(labels.max()) + 1)]
+  members = [m for m in members if len(m) >= 2]
+  if len(members) < identities:
+    raise ValueError(f'{len(members)} training identities have two examples or more; a batch '
+                     f'takes {identities}')
+
+  def draw(seed, step):
+    rng = np.random.default_rng((seed, step))
+    chosen = rng.choice(len(members), identities, replace=False)
+    return np.concatenate([rng.choice(members[c], views, replace=len(members[c]) < views)
+                           for c in chosen])
+  return draw
