@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from jsemrep.errors import DataError
 from jsemrep.readers import identity
 
 
@@ -45,6 +46,7 @@ def test_identity_batches_hold_distinct_identities_each_at_several_views():
   assert set(per_identity[per_identity > 0].tolist()) == {4} and per_identity[39] == 0
   np.testing.assert_array_equal(draw(0, 5), batch)
   assert not np.array_equal(draw(0, 6), batch) and not np.array_equal(draw(1, 5), batch)
-  with pytest.raises(ValueError, match='40 training identities have two examples or more; a '
-                                       'batch takes 64'):
-    identity.identity_batches(labels, identities=64)
+  assert len(identity.identity_batches(labels, identities=64)(0, 0)) == 40 * 4   # all there are
+  with pytest.raises(DataError, match='the identity reader needs two training identities with '
+                                      'two examples or more .*; there are 1'):
+    identity.identity_batches(np.array([0, 0, 1, 2]))

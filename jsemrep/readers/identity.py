@@ -16,6 +16,7 @@ blur; features trained to ignore the view read the identity where pixels cannot.
 
 import numpy as np
 
+from jsemrep.errors import DataError
 from jsemrep.readers import classifier
 
 FIELD = 'identity'
@@ -69,13 +70,15 @@ IDENTITIES_PER_BATCH, VIEWS_PER_IDENTITY = 32, 4
 
 def identity_batches(labels, identities=IDENTITIES_PER_BATCH, views=VIEWS_PER_IDENTITY):
   """draw(seed, step) -> indices (identities * views,): `identities` distinct training
-  identities of those with two examples or more, `views` of each one's examples
-  (without repeats where it has as many), a pure function of seed and step."""
+  identities (all, where fewer) of those with two examples or more, `views` of each
+  one's examples (without repeats where it has as many), a pure function of seed and
+  step."""
   members = [np.flatnonzero(labels == u) for u in range(int(labels.max()) + 1)]
   members = [m for m in members if len(m) >= 2]
-  if len(members) < identities:
-    raise ValueError(f'{len(members)} training identities have two examples or more; a batch '
-                     f'takes {identities}')
+  if len(members) < 2:
+    raise DataError(f'the identity reader needs two training identities with two examples or '
+                    f'more (one identity\'s views against another\'s); there are {len(members)}')
+  identities = min(identities, len(members))
 
   def draw(seed, step):
     rng = np.random.default_rng((seed, step))
