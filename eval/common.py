@@ -101,8 +101,9 @@ def evaluate(workdir, names, split='test', seed=0, step=None, flag_values=None, 
           + ''.join(f'; {k.replace("_", " ")} {v:.3f}' for k, v in readers.items())
           + f'; wrote {path}')
     for reader, gate in result.info.get('gates', {}).items():
+      where = gate.get('where', 'along the paths')
       print(f'{name}: gate of the {reader} reader: {gate["real"]:.3f} on real test images'
-            + (f' along the paths ({gate["test_split"]:.3f} on the whole test split)'
+            + (f' {where} ({gate["test_split"]:.3f} on the whole test split when trained)'
                if 'test_split' in gate else '')
             + f', {gate["oracle"]:.3f} on the oracle\'s reconstructions of them'
             + ('' if gate['passed'] else ' - FAILED: its scores of this run are not to be '
