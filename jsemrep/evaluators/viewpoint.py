@@ -92,16 +92,18 @@ def evaluate(run, split, seed, figure_dir, *, identities, images_per_class_step,
   if KEEP_FIELD in scored:
     classify_keep, keep_info = run.classifier(KEEP_FIELD)
     keep_class = scored[KEEP_FIELD]
+  embed, real_features = None, None
   try:   # the identity reader; while training, only once it is cached
     identity_reader, identity_info = run.classifier(identity_lib.FIELD)
     embed = functools.partial(identity_lib.embed, identity_reader)
+    real_features = embed(scored['image'])
   except runs.NoClassifierError:
-    embed = None
+    pass
   scores, raw = viewpoint.viewpoint_study(
       run.codes(split), scored['image'], scored['identity'], scored['label'], keep_class,
       run.prototypes(), ops, run.decode, lambda images: classify(images)[0],
       classify_keep and (lambda images: classify_keep(images)[0]), images_per_class_step,
-      identities, seed, embed)
+      identities, seed, embed, real_features)
   info.update(classifier_test_accuracy=clf_info['test_accuracy'],
               keep_field=KEEP_FIELD if keep_info else None,
               keep_classifier_test_accuracy=keep_info['test_accuracy'] if keep_info else None,
@@ -109,18 +111,18 @@ def evaluate(run, split, seed, figure_dir, *, identities, images_per_class_step,
               gates=gates(scores, clf_info, keep_info))
   if embed is not None:
     info['gates'][identity_lib.FIELD] = identity_gate(
-        embed, scored, run.decode(run.codes(split)), identity_info)
+        real_features, embed(run.decode(run.codes(split))), scored, identity_info)
   return Result(scores, raw, info)
 
 
-def identity_gate(embed, scored, reconstructions, info):
+def identity_gate(real, reconstructed, scored, info):
   """The identity reader's gate: its rank-1 across views (jsemrep.readers.identity) of
-  the split's real images and of the oracle's reconstructions of them, both searched
-  among the real images; `test_split` what it scored on the test split when trained."""
+  the split's real images and of the oracle's reconstructions of them (their features
+  `real` and `reconstructed`), both searched among the real images; `test_split` what
+  it scored on the test split when trained."""
   views = (scored['identity'], scored['label'])
-  real = embed(scored['image'])
   across = lambda queries: identity_lib.rank1_across_views(queries, *views, real, *views)
-  return {**reader_gate(across(real), across(embed(reconstructions))),
+  return {**reader_gate(across(real), across(reconstructed)),
           'test_split': info['test_accuracy'], 'where': 'by rank-1 across views'}
 
 

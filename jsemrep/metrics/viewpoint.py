@@ -86,7 +86,8 @@ def _rank1(image_of, expected, rows, once, gallery_at):
 
 
 def viewpoint_study(codes, images, identity, label, keep_class, prototypes, operators, decode,
-                    classify, classify_keep, per_step, count, seed, embed=None):
+                    classify, classify_keep, per_step, count, seed, embed=None,
+                    truth_features=None):
   """Scores of every editing operator and of the oracle and no-edit references.
 
   codes (N, d), images (N, H, W, C) uint8, identity (N,), label (N,) (the angle) of
@@ -111,6 +112,7 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
   and `endpoint_joint_reader` asks for the target angle (by the angle reader) and the
   identity (by the identity reader) at once: a reader trained to ignore the view cannot
   tell the views of one identity apart, so the pixel joint score has no reader twin.
+  truth_features: embed(images), where the caller has them already.
 
   Returns (scores, raw): scores {operator or reference: {metric: value}}, raw every
   path's identity, angles, predicted labels and per-path results.
@@ -129,7 +131,8 @@ def viewpoint_study(codes, images, identity, label, keep_class, prototypes, oper
   start_index, end_index = index[path_rows, starts], index[path_rows, ends]
   truth = images.astype(np.float32) / 255.0
   flat = truth.reshape(len(truth), -1)
-  truth_features = None if embed is None else embed(images)
+  if embed is not None and truth_features is None:
+    truth_features = embed(images)
   keep = None if keep_class is None else keep_class[start_index]
   raw = {'identity': ids[path_rows].tolist(), 'start_class': starts.tolist(),
          'end_class': ends.tolist(), 'start_index': start_index.tolist(),
